@@ -1,0 +1,54 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+
+/**
+ * What flows with a unit of work across HTTP calls and events, without the
+ * application passing it by hand.
+ */
+export type CorrelationContext = {
+  /** One id for the whole conversation, from the first request to the last event. */
+  readonly correlationId: string;
+  /** The W3C `traceparent` of the current span, when tracing is in play. */
+  readonly traceparent?: string;
+  /** The id of the message (event or request) that caused the current work. */
+  readonly causationId?: string;
+};
+
+const storage = new AsyncLocalStorage<CorrelationContext>();
+
+/** A new correlation id (a random UUID v4). */
+export function newCorrelationId(): string {
+  return randomUUID();
+}
+
+/**
+ * Runs `fn` with a correlation context that every async continuation inside it
+ * sees through {@link currentCorrelation}. A missing `correlationId` inherits
+ * the surrounding one, or a new id when there is none.
+ *
+ * @example
+ * import { withCorrelation, currentCorrelation } from 'switchboard';
+ * await withCorrelation({ correlationId: 'req-1' }, async () => {
+ *   currentCorrelation()?.correlationId; // 'req-1'
+ * });
+ */
+export function withCorrelation<T>(context: Partial<CorrelationContext>, fn: () => T): T {
+  const outer = storage.getStore();
+  const correlationId = context.correlationId ?? outer?.correlationId ?? newCorrelationId();
+  if (typeof correlationId !== 'string' || correlationId.length === 0) {
+    throw new TypeError('correlationId must be a non-empty string');
+  }
+  const traceparent = context.traceparent ?? outer?.traceparent;
+  const causationId = context.causationId ?? outer?.causationId;
+  const next: CorrelationContext = {
+    correlationId,
+    ...(traceparent === undefined ? {} : { traceparent }),
+    ...(causationId === undefined ? {} : { causationId }),
+  };
+  return storage.run(next, fn);
+}
+
+/** The correlation context of the current async execution, if any. */
+export function currentCorrelation(): CorrelationContext | undefined {
+  return storage.getStore();
+}

@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests and examples import the package by name, exactly as users do.
+    alias: [
+      { find: /^switchboard\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^switchboard$/, replacement: src('index.ts') },
+    ],
+  },
+  test: {
+    include: ['tests/**/*.test.ts', 'examples/**/*.test.ts'],
+    globalSetup: ['tests/setup/redis.global.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    typecheck: {
+      enabled: true,
+      include: ['tests/types/**/*.test-d.ts'],
+      tsconfig: './tsconfig.json',
+    },
+  },
+});
