@@ -17,7 +17,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
         'error',
-        { selector: 'ExportDefaultDeclaration', message: 'Named exports only (CONVENTIONS.md §3).' },
+        {
+          selector: 'ExportDefaultDeclaration',
+          message: 'Named exports only (CONVENTIONS.md §3).',
+        },
       ],
     },
   },

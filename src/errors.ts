@@ -34,7 +34,12 @@ export class SwitchboardError extends Error {
 
   constructor(message: string, options: SwitchboardErrorOptions = {}) {
     super(message, 'cause' in options ? { cause: options.cause } : undefined);
-    Object.defineProperty(this, MARKER, { value: true });
+  }
+
+  static {
+    // On the prototype, not each instance: keeps construction cheap (an open
+    // breaker allocates one error per rejected call).
+    Object.defineProperty(this.prototype, MARKER, { value: true });
   }
 }
 

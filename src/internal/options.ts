@@ -57,7 +57,8 @@ export function ratioOption(option: string, value: unknown): number {
 }
 
 export function functionOption<F>(option: string, value: F): F {
-  if (typeof value !== 'function') invalidOption(option, `expected a function, got ${describe(value)}`, TypeError);
+  if (typeof value !== 'function')
+    invalidOption(option, `expected a function, got ${describe(value)}`, TypeError);
   return value;
 }
 

@@ -9,10 +9,11 @@ export type Listener<T> = (payload: T) => void;
  * breaker's decision.
  */
 export class TypedEmitter<Events extends Record<string, unknown>> {
-  readonly #listeners: { [K in keyof Events]?: Set<Listener<Events[K]>> } = {};
+  readonly #listeners = new Map<keyof Events, Set<Listener<never>>>();
 
   on<K extends keyof Events>(name: K, listener: Listener<Events[K]>): () => void {
-    const set = (this.#listeners[name] ??= new Set());
+    const set = (this.#listeners.get(name) ?? new Set()) as Set<Listener<Events[K]>>;
+    this.#listeners.set(name, set);
     // Wrap so the same function subscribed twice gets two independent subscriptions.
     const entry: Listener<Events[K]> = (payload) => {
       listener(payload);
@@ -25,12 +26,12 @@ export class TypedEmitter<Events extends Record<string, unknown>> {
 
   /** True when `name` has at least one listener; lets callers skip building payloads. */
   has(name: keyof Events): boolean {
-    const set = this.#listeners[name];
+    const set = this.#listeners.get(name);
     return set !== undefined && set.size > 0;
   }
 
   emit<K extends keyof Events>(name: K, payload: Events[K]): void {
-    const set = this.#listeners[name];
+    const set = this.#listeners.get(name) as Set<Listener<Events[K]>> | undefined;
     if (set === undefined || set.size === 0) return;
     for (const listener of set) {
       try {
@@ -45,6 +46,6 @@ export class TypedEmitter<Events extends Record<string, unknown>> {
 
   /** Drops every listener (used by `close()`). */
   clear(): void {
-    for (const key of Object.keys(this.#listeners)) delete this.#listeners[key as keyof Events];
+    this.#listeners.clear();
   }
 }

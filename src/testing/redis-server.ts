@@ -100,7 +100,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       return stopped;
     },
     async restart({ signal = 'SIGKILL' } = {}): Promise<void> {
-      if (stopped !== undefined) throw new RedisServerError('Cannot restart a stopped Redis server');
+      if (stopped !== undefined)
+        throw new RedisServerError('Cannot restart a stopped Redis server');
       await terminate(current, signal);
       current = await launch(port, dir, options);
     },
@@ -131,10 +132,10 @@ function launch(port: number, dir: string, options: RedisServerOptions): Promise
       options.signal?.removeEventListener('abort', onAbort);
       child.removeListener('exit', onExit);
       child.removeListener('error', onError);
-      child.stdout?.removeListener('data', onData);
+      child.stdout.removeListener('data', onData);
       // Keep draining: a full pipe would block the server's logging.
-      child.stdout?.resume();
-      child.stderr?.resume();
+      child.stdout.resume();
+      child.stderr.resume();
       if (error === undefined) {
         resolve(child);
       } else {
@@ -147,22 +148,35 @@ function launch(port: number, dir: string, options: RedisServerOptions): Promise
       if (READY.test(output)) done();
     };
     const onExit = (code: number | null): void => {
-      if (/Address already in use/i.test(output)) return done(new AddressInUse());
-      done(new RedisServerError(`redis-server exited (code ${code}) before it was ready:\n${output.slice(-2000)}`));
+      if (/Address already in use/i.test(output)) {
+        done(new AddressInUse());
+        return;
+      }
+      done(
+        new RedisServerError(
+          `redis-server exited (code ${code}) before it was ready:\n${output.slice(-2000)}`,
+        ),
+      );
     };
     const onError = (error: NodeJS.ErrnoException): void => {
       const message =
-        error.code === 'ENOENT' ? `\`${binary}\` was not found. ${INSTALL_HINT}` : `Could not run \`${binary}\``;
+        error.code === 'ENOENT'
+          ? `\`${binary}\` was not found. ${INSTALL_HINT}`
+          : `Could not run \`${binary}\``;
       done(new RedisServerError(message, { cause: error }));
     };
     const onAbort = (): void => {
       done(new RedisServerError('Redis start aborted', { cause: options.signal?.reason }));
     };
     const timer = setTimeout(() => {
-      done(new RedisServerError(`redis-server was not ready within ${timeoutMs} ms:\n${output.slice(-2000)}`));
+      done(
+        new RedisServerError(
+          `redis-server was not ready within ${timeoutMs} ms:\n${output.slice(-2000)}`,
+        ),
+      );
     }, timeoutMs);
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', onExit);
     child.once('error', onError);
     options.signal?.addEventListener('abort', onAbort, { once: true });

@@ -72,9 +72,9 @@ describe('startRedisServer', () => {
   });
 
   it('fails with a typed error that says how to install Redis when the binary is missing', async () => {
-    const error: unknown = await startRedisServer({ binary: 'redis-server-that-does-not-exist' }).catch(
-      (e: unknown) => e,
-    );
+    const error: unknown = await startRedisServer({
+      binary: 'redis-server-that-does-not-exist',
+    }).catch((e: unknown) => e);
     expect(isSwitchboardError(error)).toBe(true);
     expect((error as Error).message).toMatch(/apt-get install -y redis-server/);
   });

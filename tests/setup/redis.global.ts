@@ -31,7 +31,11 @@ export async function teardown(): Promise<void> {
 }
 
 async function ping(url: string): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5_000 });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+  });
   client.on('error', () => {
     // Reported through the failed connect() below.
   });
