@@ -1,5 +1,8 @@
 import { abortErrorFrom } from '../errors.js';
 
+// The longest delay a timer holds: setTimeout turns anything longer into 1 ms.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Throws the library's abort error when `signal` is already aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw abortErrorFrom(signal);
@@ -8,7 +11,8 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 /**
  * Waits `ms` milliseconds, or rejects as soon as `signal` aborts; the timer is
  * always cleared. It is not unref'd: someone awaits it, and a script whose only
- * pending work is a backoff must not exit in the middle of it.
+ * pending work is a backoff must not exit in the middle of it. A wait longer
+ * than a timer can hold (about 24.8 days) is made of several timers.
  */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -16,14 +20,46 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
       reject(abortErrorFrom(signal));
       return;
     }
+    let remaining = ms;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(abortErrorFrom(signal as AbortSignal));
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
+    const arm = (): void => {
+      const step = Math.min(remaining, MAX_TIMER_MS);
+      remaining -= step;
+      timer = setTimeout(() => {
+        if (remaining > 0) {
+          arm();
+          return;
+        }
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, step);
+    };
+    arm();
     signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Settles like `promise`, or rejects with the library's abort error as soon as
+ * `signal` aborts, so an operation that ignores its signal cannot hold its
+ * caller past an abort or a deadline. An abandoned promise keeps running; its
+ * outcome is observed (never an unhandled rejection) and dropped.
+ */
+export function raceAbort<T>(promise: PromiseLike<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(abortErrorFrom(signal));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    Promise.resolve(promise)
+      .finally(() => {
+        signal.removeEventListener('abort', onAbort);
+      })
+      .then(resolve, reject);
   });
 }

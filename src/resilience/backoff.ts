@@ -12,7 +12,12 @@ export type BackoffOptions = {
  * jitter picks uniformly in [0, cap) so clients that failed together spread out.
  */
 export function backoffDelay(failedAttempt: number, options: BackoffOptions): number {
-  const cap = Math.min(options.maxDelayMs, options.baseDelayMs * options.factor ** (failedAttempt - 1));
+  // With no base there is no backoff: 0 × factor^n would be NaN once factor^n overflows to Infinity.
+  if (options.baseDelayMs === 0) return 0;
+  const cap = Math.min(
+    options.maxDelayMs,
+    options.baseDelayMs * options.factor ** (failedAttempt - 1),
+  );
   return options.jitter === 'full' ? Math.floor(Math.random() * cap) : cap;
 }
 

@@ -7,9 +7,9 @@ import {
   isClientError,
   type RetryStopReason,
 } from '../errors.js';
-import { delay, throwIfAborted } from '../internal/abort.js';
+import { delay, raceAbort, throwIfAborted } from '../internal/abort.js';
 import { retryAttemptChannel } from '../internal/channels.js';
-import { functionOption, integerOption, numberOption } from '../internal/options.js';
+import { functionOption, integerOption, invalidOption, numberOption } from '../internal/options.js';
 import { backoffDelay, retryAfterOf } from './backoff.js';
 
 /** Options of {@link RetryPolicy}; all optional. */
@@ -18,7 +18,11 @@ export type RetryOptions = {
   readonly retries?: number;
   /** The backoff cap before jitter for the first retry. @default 100 */
   readonly baseDelayMs?: number;
-  /** No backoff (and no `Retry-After` wait) is ever longer than this. @default 10_000 */
+  /**
+   * No backoff (and no `Retry-After` wait) is ever longer than this; at most
+   * 2^31 − 1 (a timer's limit).
+   * @default 10_000
+   */
   readonly maxDelayMs?: number;
   /** Growth of the backoff cap per retry. @default 2 */
   readonly factor?: number;
@@ -31,6 +35,7 @@ export type RetryOptions = {
   /**
    * A total time limit across all attempts and waits. Each attempt's signal
    * aborts when it passes, and no retry starts that could not begin before it.
+   * At most 2^31 − 1 (a timer's limit).
    * @default undefined (no deadline)
    */
   readonly deadlineMs?: number;
@@ -98,25 +103,39 @@ export class RetryPolicy {
 
   /** @throws {TypeError | RangeError} at once, naming the option, when an option is invalid. */
   constructor(options: RetryOptions = {}) {
-    const jitter = options.jitter ?? 'full';
+    const jitter: unknown = options.jitter ?? 'full';
     if (jitter !== 'full' && jitter !== 'none') {
-      throw new TypeError(`Invalid option \`jitter\`: expected 'full' or 'none'`);
+      invalidOption('jitter', `expected 'full' or 'none', got ${String(jitter)}`, TypeError);
     }
     this.#options = {
       retries: integerOption('retries', options.retries ?? 3, 0),
       baseDelayMs: numberOption('baseDelayMs', options.baseDelayMs ?? 100),
-      maxDelayMs: numberOption('maxDelayMs', options.maxDelayMs ?? 10_000),
+      maxDelayMs: timerOption(
+        'maxDelayMs',
+        numberOption('maxDelayMs', options.maxDelayMs ?? 10_000),
+      ),
       factor: numberOption('factor', options.factor ?? 2, { min: 1 }),
       jitter,
       deadlineMs:
-        options.deadlineMs === undefined ? undefined : numberOption('deadlineMs', options.deadlineMs, { min: 1 }),
-      shouldRetry: options.shouldRetry && functionOption('shouldRetry', options.shouldRetry),
-      onRetry: options.onRetry && functionOption('onRetry', options.onRetry),
+        options.deadlineMs === undefined
+          ? undefined
+          : timerOption('deadlineMs', numberOption('deadlineMs', options.deadlineMs, { min: 1 })),
+      // `=== undefined`, not `&&`: a `false` or `0` slipped in from JS must fail here, not at the first retry.
+      shouldRetry:
+        options.shouldRetry === undefined
+          ? undefined
+          : functionOption('shouldRetry', options.shouldRetry),
+      onRetry:
+        options.onRetry === undefined ? undefined : functionOption('onRetry', options.onRetry),
     };
   }
 
   /**
    * Runs `fn` until it succeeds or the policy gives up.
+   *
+   * An attempt still running when `signal` aborts or the deadline passes is
+   * abandoned at once (its signal has aborted; its eventual outcome is ignored),
+   * so even an `fn` that ignores its signal cannot hold the caller.
    *
    * @throws {@link RetryExhaustedError} when limits stop it after one or more retries.
    * @throws {@link AbortError} when `signal` aborts (before, between or during attempts).
@@ -131,7 +150,7 @@ export class RetryPolicy {
     const { deadlineMs } = this.#options;
     if (deadlineMs === undefined) {
       try {
-        return await fn({ attempt: 1, signal, deadlineAt: undefined });
+        return await runAttempt(fn, { attempt: 1, signal, deadlineAt: undefined });
       } catch (error) {
         return await this.#retry(fn, error, signal, signal, undefined);
       }
@@ -140,14 +159,23 @@ export class RetryPolicy {
     const deadlineAt = Date.now() + deadlineMs;
     const deadline = new AbortController();
     const timer = setTimeout(() => {
-      deadline.abort(new TimeoutError(`Deadline of ${deadlineMs} ms exceeded`, { timeoutMs: deadlineMs }));
+      deadline.abort(
+        new TimeoutError(`Deadline of ${deadlineMs} ms exceeded`, { timeoutMs: deadlineMs }),
+      );
     }, deadlineMs);
-    const attemptSignal = signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]);
+    const attemptSignal =
+      signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]);
     try {
       try {
-        return await fn({ attempt: 1, signal: attemptSignal, deadlineAt });
+        return await runAttempt(fn, { attempt: 1, signal: attemptSignal, deadlineAt });
       } catch (error) {
-        return await this.#retry(fn, error, signal, attemptSignal, deadlineAt);
+        return await this.#retry(
+          fn,
+          attemptError(error, attemptSignal),
+          signal,
+          attemptSignal,
+          deadlineAt,
+        );
       }
     } finally {
       clearTimeout(timer);
@@ -172,9 +200,10 @@ export class RetryPolicy {
     const attempt = async (n: number): Promise<T> => {
       if (n === 1) throw new AttemptFailure(firstError);
       try {
-        return await fn({ attempt: n, signal: attemptSignal, deadlineAt });
+        throwIfAborted(attemptSignal);
+        return await runAttempt(fn, { attempt: n, signal: attemptSignal, deadlineAt });
       } catch (error) {
-        throw new AttemptFailure(error);
+        throw new AttemptFailure(attemptError(error, attemptSignal));
       }
     };
 
@@ -183,10 +212,10 @@ export class RetryPolicy {
         retries: options.retries,
         minTimeout: 0, // our wait, in shouldRetry, replaces p-retry's backoff
         onFailedAttempt: ({ error }) => {
-          errors.push((error as AttemptFailure).failure);
+          errors.push(failureOf(error));
         },
         shouldRetry: async ({ error, attemptNumber }) => {
-          const failure = (error as AttemptFailure).failure;
+          const failure = failureOf(error);
           if (attemptSignal?.aborted === true) return false;
           if (!(await shouldRetry(failure, attemptNumber))) {
             stop = 'not-retryable';
@@ -203,22 +232,26 @@ export class RetryPolicy {
           }
           options.onRetry?.({ attempt: attemptNumber, error: failure, delayMs: waitMs });
           if (retryAttemptChannel.hasSubscribers) {
-            retryAttemptChannel.publish({ attempt: attemptNumber, error: failure, delayMs: waitMs });
+            retryAttemptChannel.publish({
+              attempt: attemptNumber,
+              error: failure,
+              delayMs: waitMs,
+            });
           }
           if (waitMs > 0) await delay(waitMs, attemptSignal);
           return true;
         },
       });
     } catch (thrown) {
-      // The caller's abort wins over everything, then our own deadline.
+      // The caller's abort wins over everything, then our own deadline (the
+      // only other thing that aborts attemptSignal), unless shouldRetry had
+      // already refused the error.
       if (callerSignal?.aborted === true) throw abortErrorFrom(callerSignal);
-      if (attemptSignal?.aborted === true) {
-        stop = 'deadline';
-        // The attempt was cut by the deadline: that, not its symptom, is its error.
-        if (thrown instanceof AttemptFailure) errors[errors.length - 1] = abortErrorFrom(attemptSignal);
-      } else if (!(thrown instanceof AttemptFailure)) {
+      const deadlinePassed = attemptSignal?.aborted === true;
+      if (!deadlinePassed && !(thrown instanceof AttemptFailure)) {
         throw thrown; // a throwing shouldRetry or onRetry hook
       }
+      if (deadlinePassed && stop !== 'not-retryable') stop = 'deadline';
       const last = errors.at(-1);
       if (stop === 'not-retryable' || errors.length <= 1) throw last;
       throw new RetryExhaustedError(errors, stop);
@@ -235,6 +268,42 @@ export class RetryPolicy {
   }
 }
 
+// The longest delay a timer holds.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+// Runs one attempt; with a signal, the attempt is abandoned as soon as it aborts.
+function runAttempt<T>(
+  fn: (context: RetryAttemptContext) => PromiseLike<T> | T,
+  context: RetryAttemptContext,
+): PromiseLike<T> | T {
+  const result = fn(context);
+  return context.signal === undefined || !isPromiseLike(result)
+    ? result
+    : raceAbort(result, context.signal);
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+// An attempt that failed once its signal had aborted was cut short: the abort
+// (our deadline's TimeoutError, or the caller's abort), not its symptom, is its error.
+function attemptError(error: unknown, signal: AbortSignal | undefined): unknown {
+  return signal?.aborted === true ? abortErrorFrom(signal) : error;
+}
+
+// A timer holds at most 2^31 − 1 ms; Node fires a longer one after 1 ms.
+function timerOption(option: string, value: number): number {
+  if (value > MAX_TIMER_MS) {
+    invalidOption(option, `expected at most ${MAX_TIMER_MS} ms, got ${value}`);
+  }
+  return value;
+}
+
 // Carries an attempt's error through p-retry untouched: p-retry would turn a
 // thrown non-Error into a TypeError and never retry a TypeError.
 class AttemptFailure extends Error {
@@ -245,7 +314,11 @@ class AttemptFailure extends Error {
   }
 }
 
+// Every error p-retry hands back to our hooks is an AttemptFailure: `attempt` throws nothing else.
+function failureOf(error: Error): unknown {
+  return error instanceof AttemptFailure ? error.failure : error;
+}
+
 function defaultShouldRetry(error: unknown): boolean {
   return !isAbortError(error) && !isClientError(error);
 }
-
