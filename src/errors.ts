@@ -106,6 +106,125 @@ export class RetryExhaustedError extends SwitchboardError {
   }
 }
 
+/** No service of that name is registered. */
+export class ServiceNotFoundError extends SwitchboardError {
+  override readonly name = 'ServiceNotFoundError';
+  override readonly code = 'SERVICE_NOT_FOUND';
+  readonly service: string;
+
+  constructor(service: string, known: readonly string[]) {
+    super(
+      `No service "${service}" is registered` +
+        (known.length > 0 ? ` (known: ${known.join(', ')})` : ' (the registry is empty)'),
+    );
+    this.service = service;
+  }
+}
+
+/** The service is registered, but none of its instances can take a call now. */
+export class ServiceUnavailableError extends SwitchboardError {
+  override readonly name = 'ServiceUnavailableError';
+  override readonly code = 'SERVICE_UNAVAILABLE';
+  readonly service: string;
+
+  constructor(service: string, detail: string, options: SwitchboardErrorOptions = {}) {
+    super(`Service "${service}" is unavailable: ${detail}`, options);
+    this.service = service;
+  }
+}
+
+/**
+ * A URL the library refuses: not an absolute http(s) URL, carrying
+ * credentials, or (for a request with a token) not under a registered base URL.
+ */
+export class InvalidUrlError extends SwitchboardError {
+  override readonly name = 'InvalidUrlError';
+  override readonly code = 'INVALID_URL';
+  override readonly isClientError = true;
+}
+
+/** The request never got an HTTP response: connection refused or reset, DNS, TLS. */
+export class NetworkError extends SwitchboardError {
+  override readonly name = 'NetworkError';
+  override readonly code = 'NETWORK_ERROR';
+}
+
+// 408, 425 and 429 blame timing or load, not the request itself.
+const NOT_CLIENT_FAULT = new Set([408, 425, 429]);
+
+/** A response with a non-2xx status. `url` never includes the query string. */
+export class HttpError extends SwitchboardError {
+  override readonly name = 'HttpError';
+  override readonly code = 'HTTP_ERROR';
+  override readonly isClientError: boolean;
+  readonly status: number;
+  readonly method: string;
+  readonly url: string;
+  /** The response body: parsed JSON when the response said JSON, else text (possibly cut short). */
+  readonly body: unknown;
+  /** From a `Retry-After` header, when the response had a valid one. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: {
+    status: number;
+    method: string;
+    url: string;
+    body: unknown;
+    retryAfterMs?: number | undefined;
+  }) {
+    super(`${init.method} ${init.url} answered ${init.status}`);
+    this.status = init.status;
+    this.method = init.method;
+    this.url = init.url;
+    this.body = init.body;
+    this.retryAfterMs = init.retryAfterMs;
+    this.isClientError =
+      init.status >= 400 && init.status < 500 && !NOT_CLIENT_FAULT.has(init.status);
+  }
+}
+
+/** One problem found by a schema. */
+export type SchemaIssue = { readonly message: string; readonly path: readonly PropertyKey[] };
+
+/** A 2xx response whose body does not match the schema the caller gave. */
+export class ResponseValidationError extends SwitchboardError {
+  override readonly name = 'ResponseValidationError';
+  override readonly code = 'RESPONSE_VALIDATION';
+  readonly method: string;
+  readonly url: string;
+  readonly issues: readonly SchemaIssue[];
+
+  constructor(method: string, url: string, issues: readonly SchemaIssue[]) {
+    const listed = issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
+      .join('; ');
+    super(`${method} ${url} returned a body that does not match its schema: ${listed}`);
+    this.method = method;
+    this.url = url;
+    this.issues = issues;
+  }
+}
+
+/** Why a response body was refused. */
+export type InvalidResponseReason = 'malformed-json' | 'too-large' | 'not-json';
+
+/** A response body that is not what it promised: bad JSON, not JSON where JSON was needed, or too large. */
+export class InvalidResponseError extends SwitchboardError {
+  override readonly name = 'InvalidResponseError';
+  override readonly code = 'INVALID_RESPONSE';
+  readonly reason: InvalidResponseReason;
+
+  constructor(
+    reason: InvalidResponseReason,
+    message: string,
+    options: SwitchboardErrorOptions = {},
+  ) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
 /** Every error class by its code; {@link isSwitchboardError} narrows with it. */
 export type SwitchboardErrorByCode = {
   SWITCHBOARD_ERROR: SwitchboardError;
@@ -113,6 +232,13 @@ export type SwitchboardErrorByCode = {
   TIMEOUT: TimeoutError;
   ABORTED: AbortError;
   RETRY_EXHAUSTED: RetryExhaustedError;
+  SERVICE_NOT_FOUND: ServiceNotFoundError;
+  SERVICE_UNAVAILABLE: ServiceUnavailableError;
+  INVALID_URL: InvalidUrlError;
+  NETWORK_ERROR: NetworkError;
+  HTTP_ERROR: HttpError;
+  RESPONSE_VALIDATION: ResponseValidationError;
+  INVALID_RESPONSE: InvalidResponseError;
 };
 
 /** The codes the library's own errors carry. */

@@ -9,7 +9,14 @@
 export {
   AbortError,
   CircuitOpenError,
+  HttpError,
+  InvalidResponseError,
+  InvalidUrlError,
+  NetworkError,
+  ResponseValidationError,
   RetryExhaustedError,
+  ServiceNotFoundError,
+  ServiceUnavailableError,
   SwitchboardError,
   TimeoutError,
   abortErrorFrom,
@@ -18,7 +25,9 @@ export {
   isSwitchboardError,
 } from './errors.js';
 export type {
+  InvalidResponseReason,
   RetryStopReason,
+  SchemaIssue,
   SwitchboardErrorByCode,
   SwitchboardErrorCode,
   SwitchboardErrorOptions,

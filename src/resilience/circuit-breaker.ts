@@ -4,6 +4,7 @@ import {
   exclusiveOptions,
   functionOption,
   integerOption,
+  invalidOption,
   nameOption,
   numberOption,
 } from '../internal/options.js';
@@ -64,7 +65,11 @@ export type CircuitBreakerEvents = {
   };
   'half-open': { readonly breaker: string };
   close: { readonly breaker: string };
-  reject: { readonly breaker: string; readonly state: 'open' | 'half-open'; readonly retryAfterMs: number };
+  reject: {
+    readonly breaker: string;
+    readonly state: 'open' | 'half-open';
+    readonly retryAfterMs: number;
+  };
   success: { readonly breaker: string; readonly durationMs: number; readonly slow: boolean };
   failure: { readonly breaker: string; readonly error: unknown; readonly durationMs: number };
 };
@@ -77,6 +82,8 @@ export type CircuitBreakerStats = {
   readonly failures: number;
   readonly slowCalls: number;
   readonly rejections: number;
+  /** Calls that ended in an abort: they say nothing about the callee, so they count neither way. */
+  readonly neutral: number;
   readonly lastFailure: { readonly at: number; readonly error: string } | undefined;
   /** Epoch ms when the breaker last opened. */
   readonly openedAt: number | undefined;
@@ -127,6 +134,7 @@ export class CircuitBreaker {
   #failures = 0;
   #slowCalls = 0;
   #rejections = 0;
+  #neutral = 0;
   #lastFailure: { at: number; error: unknown } | undefined;
   #lastOpenedAt: number | undefined;
 
@@ -139,9 +147,13 @@ export class CircuitBreaker {
     this.#resetTimeoutMs = numberOption('resetTimeoutMs', options.resetTimeoutMs ?? 30_000);
     this.#halfOpenMaxCalls = integerOption('halfOpenMaxCalls', options.halfOpenMaxCalls ?? 1);
     this.#slowCallMs =
-      options.slowCallMs === undefined ? undefined : numberOption('slowCallMs', options.slowCallMs, { min: 1 });
+      options.slowCallMs === undefined
+        ? undefined
+        : numberOption('slowCallMs', options.slowCallMs, { min: 1 });
     this.#isFailure =
-      options.isFailure === undefined ? defaultIsFailure : functionOption('isFailure', options.isFailure);
+      options.isFailure === undefined
+        ? defaultIsFailure
+        : functionOption('isFailure', options.isFailure);
   }
 
   /** The current state; an open breaker past its reset timeout reads (and becomes) half-open. */
@@ -165,7 +177,8 @@ export class CircuitBreaker {
     const { signal } = options;
     if (signal?.aborted === true) throw abortErrorFrom(signal);
     const generation = this.#admit();
-    const timed = this.#slowCallMs !== undefined || this.#events.has('success') || this.#events.has('failure');
+    const timed =
+      this.#slowCallMs !== undefined || this.#events.has('success') || this.#events.has('failure');
     const startedAt = timed ? Date.now() : 0;
     let result: T;
     try {
@@ -183,7 +196,12 @@ export class CircuitBreaker {
     const now = Date.now();
     this.#transition({ kind: 'open', openedAt: now, retryAt: Infinity });
     this.#lastOpenedAt = now;
-    this.#events.emit('open', { breaker: this.name, error: undefined, retryAfterMs: Infinity, isolated: true });
+    this.#events.emit('open', {
+      breaker: this.name,
+      error: undefined,
+      retryAfterMs: Infinity,
+      isolated: true,
+    });
   }
 
   /** Closes the breaker and forgets its failure history (also ends an {@link isolate}). */
@@ -200,7 +218,10 @@ export class CircuitBreaker {
    * const off = breaker.on('open', ({ retryAfterMs }) => console.warn(`auth open for ${retryAfterMs} ms`));
    * off();
    */
-  on<K extends keyof CircuitBreakerEvents>(name: K, listener: Listener<CircuitBreakerEvents[K]>): () => void {
+  on<K extends keyof CircuitBreakerEvents>(
+    name: K,
+    listener: Listener<CircuitBreakerEvents[K]>,
+  ): () => void {
     return this.#events.on(name, listener);
   }
 
@@ -215,13 +236,18 @@ export class CircuitBreaker {
       failures: this.#failures,
       slowCalls: this.#slowCalls,
       rejections: this.#rejections,
+      neutral: this.#neutral,
       lastFailure:
         this.#lastFailure === undefined
           ? undefined
           : { at: this.#lastFailure.at, error: describeError(this.#lastFailure.error) },
       openedAt: this.#lastOpenedAt,
       nextAttemptAt:
-        current.kind === 'open' ? (Number.isFinite(current.retryAt) ? current.retryAt : null) : undefined,
+        current.kind === 'open'
+          ? Number.isFinite(current.retryAt)
+            ? current.retryAt
+            : null
+          : undefined,
     };
   }
 
@@ -232,13 +258,17 @@ export class CircuitBreaker {
   // Returns the generation the call belongs to, or throws CircuitOpenError.
   #admit(): number {
     let state = this.#state;
-    if (state.kind === 'closed') return this.#generation;
     if (state.kind === 'open') {
       const now = Date.now();
       if (now < state.retryAt) return this.#reject('open', state.retryAt - now);
-      state = this.#halfOpen();
+      this.#halfOpen();
+      // A 'half-open' listener may have moved the breaker again (isolate(), reset()):
+      // decide on the state as it is now, not on the one just entered.
+      state = this.#state;
+      if (state.kind === 'open') return this.#reject('open', Math.max(0, state.retryAt - now));
     }
-    if (state.kind === 'half-open' && state.probes < this.#halfOpenMaxCalls) {
+    if (state.kind === 'closed') return this.#generation;
+    if (state.probes < this.#halfOpenMaxCalls) {
       state.probes += 1;
       return this.#generation;
     }
@@ -252,6 +282,7 @@ export class CircuitBreaker {
     throw new CircuitOpenError(this.name, retryAfterMs);
   }
 
+  // The callee answered: a result, or an error that `isFailure` does not count.
   #settleSuccess(generation: number, durationMs: number): void {
     const slow = this.#slowCallMs !== undefined && durationMs >= this.#slowCallMs;
     this.#successes += 1;
@@ -264,10 +295,24 @@ export class CircuitBreaker {
     }
   }
 
-  #settleError(generation: number, error: unknown, signal: AbortSignal | undefined, durationMs: number): void {
+  #settleError(
+    generation: number,
+    error: unknown,
+    signal: AbortSignal | undefined,
+    durationMs: number,
+  ): void {
     // The caller gave up: that says nothing about the callee's health.
-    if (signal?.aborted === true) return this.#releaseProbe(generation);
-    if (!this.#isFailure(error)) return this.#countSuccess(generation);
+    if (signal?.aborted === true) {
+      this.#settleNeutral(generation);
+      return;
+    }
+    if (!this.#isFailure(error)) {
+      // An abort from inside fn is no answer either; anything else not counted
+      // as a failure is (timed like any answer, so a slow one is still slow).
+      if (isAbortError(error)) this.#settleNeutral(generation);
+      else this.#settleSuccess(generation, durationMs);
+      return;
+    }
     this.#failures += 1;
     this.#lastFailure = { at: Date.now(), error };
     this.#events.emit('failure', { breaker: this.name, error, durationMs });
@@ -293,7 +338,9 @@ export class CircuitBreaker {
     }
   }
 
-  #releaseProbe(generation: number): void {
+  // Neither success nor failure: counted apart, and its probe slot (if any) is freed.
+  #settleNeutral(generation: number): void {
+    this.#neutral += 1;
     const state = this.#state;
     if (generation === this.#generation && state.kind === 'half-open') state.probes -= 1;
   }
@@ -310,11 +357,9 @@ export class CircuitBreaker {
     });
   }
 
-  #halfOpen(): Internal {
-    const next: Internal = { kind: 'half-open', probes: 0, successes: 0 };
-    this.#transition(next);
+  #halfOpen(): void {
+    this.#transition({ kind: 'half-open', probes: 0, successes: 0 });
     this.#events.emit('half-open', { breaker: this.name });
-    return next;
   }
 
   #close(): void {
@@ -339,8 +384,15 @@ function strategyFrom(options: CircuitBreakerOptions): BreakerStrategy {
   if (strategy !== undefined) {
     if (failureThreshold !== undefined) exclusiveOptions('strategy', 'failureThreshold');
     if (failureRate !== undefined) exclusiveOptions('strategy', 'failureRate');
+    if (typeof strategy !== 'object' || (strategy as unknown) === null) {
+      invalidOption(
+        'strategy',
+        'expected an object with success(), failure() and reset()',
+        TypeError,
+      );
+    }
     for (const method of ['success', 'failure', 'reset'] as const) {
-      functionOption(`strategy.${method}`, strategy[method]);
+      functionOption(`strategy.${method}`, Reflect.get(strategy, method));
     }
     return strategy;
   }

@@ -2,6 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   AbortError,
   CircuitOpenError,
+  HttpError,
+  InvalidResponseError,
+  InvalidUrlError,
+  NetworkError,
+  ResponseValidationError,
+  ServiceNotFoundError,
+  ServiceUnavailableError,
   RetryExhaustedError,
   SwitchboardError,
   TimeoutError,
@@ -127,5 +134,56 @@ describe('abortErrorFrom', () => {
     const error = abortErrorFrom(controller.signal);
     expect(error.code).toBe('ABORTED');
     expect(error.cause).toBe('because');
+  });
+});
+
+describe('HTTP and registry errors', () => {
+  it('HttpError blames the caller for 4xx except 408, 425 and 429', () => {
+    const make = (status: number): HttpError =>
+      new HttpError({ status, method: 'GET', url: 'http://127.0.0.1:1/x', body: null });
+    expect([400, 401, 403, 404, 409, 422].map((s) => make(s).isClientError)).toEqual(
+      Array(6).fill(true),
+    );
+    expect([408, 425, 429, 500, 502, 503].map((s) => make(s).isClientError)).toEqual(
+      Array(6).fill(false),
+    );
+    const error = new HttpError({
+      status: 503,
+      method: 'POST',
+      url: 'http://127.0.0.1:1/orders',
+      body: { error: 'busy' },
+      retryAfterMs: 2_000,
+    });
+    expect(error.message).toBe('POST http://127.0.0.1:1/orders answered 503');
+    expect(error).toMatchObject({ code: 'HTTP_ERROR', status: 503, retryAfterMs: 2_000 });
+    expect(isClientError(error)).toBe(false);
+  });
+
+  it('names the service and what is known in registry errors', () => {
+    expect(new ServiceNotFoundError('billing', ['auth', 'product']).message).toBe(
+      'No service "billing" is registered (known: auth, product)',
+    );
+    expect(new ServiceNotFoundError('billing', []).message).toContain('empty');
+    const unavailable = new ServiceUnavailableError('auth', 'all 3 instances are unhealthy');
+    expect(unavailable).toMatchObject({ code: 'SERVICE_UNAVAILABLE', service: 'auth' });
+    expect(unavailable.message).toBe(
+      'Service "auth" is unavailable: all 3 instances are unhealthy',
+    );
+  });
+
+  it('lists schema issues with their paths', () => {
+    const error = new ResponseValidationError('GET', 'http://127.0.0.1:1/users/1', [
+      { message: 'Expected number', path: ['id'] },
+      { message: 'Required', path: [] },
+    ]);
+    expect(error.message).toContain('id: Expected number; (root): Required');
+    expect(error.issues).toHaveLength(2);
+  });
+
+  it('marks InvalidUrlError as a client error and keeps the reason of InvalidResponseError', () => {
+    expect(new InvalidUrlError('bad').isClientError).toBe(true);
+    const invalid = new InvalidResponseError('too-large', 'over 10 MiB');
+    expect(invalid).toMatchObject({ code: 'INVALID_RESPONSE', reason: 'too-large' });
+    expect(new NetworkError('reset').code).toBe('NETWORK_ERROR');
   });
 });

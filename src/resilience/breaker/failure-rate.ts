@@ -7,7 +7,7 @@ export type FailureRateOptions = {
   readonly threshold: number;
   /** How many of the most recent calls the window holds. @default 20 */
   readonly windowSize?: number;
-  /** Never open on fewer calls than this in the window. @default 10 */
+  /** Never open on fewer calls than this in the window. @default 10, or `windowSize` if smaller */
   readonly minimumCalls?: number;
 };
 
@@ -26,9 +26,21 @@ export class FailureRate implements BreakerStrategy {
   #failures = 0;
 
   constructor(options: FailureRateOptions) {
+    // JavaScript callers can pass anything; name the option rather than fail on a property read.
+    const given: unknown = options;
+    if (typeof given !== 'object' || given === null) {
+      invalidOption(
+        'failureRate',
+        `expected an object, got ${given === null ? 'null' : typeof given}`,
+        TypeError,
+      );
+    }
     this.threshold = ratioOption('failureRate.threshold', options.threshold);
     this.windowSize = integerOption('failureRate.windowSize', options.windowSize ?? 20);
-    this.minimumCalls = integerOption('failureRate.minimumCalls', options.minimumCalls ?? 10);
+    this.minimumCalls = integerOption(
+      'failureRate.minimumCalls',
+      options.minimumCalls ?? Math.min(10, this.windowSize),
+    );
     if (this.minimumCalls > this.windowSize) {
       invalidOption(
         'failureRate.windowSize',
@@ -44,7 +56,10 @@ export class FailureRate implements BreakerStrategy {
 
   failure(): boolean {
     this.#record(1);
-    return this.#calls >= this.minimumCalls && this.#failures >= this.threshold * this.#calls;
+    // Divide rather than multiply: `threshold * calls` can round up past an exact
+    // count (0.28 * 25 is 7.000000000000001), so 7 of 25 would miss a 28% threshold.
+    // A quotient is the double nearest the true ratio, so exact ratios compare equal.
+    return this.#calls >= this.minimumCalls && this.#failures / this.#calls >= this.threshold;
   }
 
   reset(): void {
