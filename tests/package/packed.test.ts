@@ -25,15 +25,15 @@ async function node(file: string): Promise<unknown> {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'switchboard-pack-'));
   consumer = join(work, 'consumer');
-  const { stdout } = await run(npm, ['pack', '--json', '--pack-destination', work], {
-    cwd: root,
-    timeout: 120_000,
-    // npm's own progress and warnings go to stderr; only the JSON matters.
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as [
-    { filename: string; files: { path: string }[] },
-  ];
+  // Build first, then pack without scripts: npm would otherwise mix the
+  // build's log into the JSON it prints.
+  await run(npm, ['run', 'build'], { cwd: root, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run(
+    npm,
+    ['pack', '--json', '--ignore-scripts', '--pack-destination', work],
+    { cwd: root, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+  );
+  const [packed] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
   const files = packed.files.map((file) => file.path);
   expect(files).toContain('dist/index.js');
   expect(files).toContain('dist/index.d.ts');
