@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 
 // Kept tiny on purpose: tsup is unmaintained and a later move to tsdown should
 // be a one-file change (see docs/decisions/0001-esm-only.md).
@@ -13,4 +16,5 @@ export default defineConfig({
   // One shared chunk for both entry points, so `switchboard` and
   // `switchboard/testing` never hold two copies of a class.
   splitting: true,
+  define: { __SWITCHBOARD_VERSION__: JSON.stringify(version) },
 });

@@ -58,4 +58,9 @@ export { ConsecutiveFailures } from './resilience/breaker/consecutive-failures.j
 export { FailureRate } from './resilience/breaker/failure-rate.js';
 export type { FailureRateOptions } from './resilience/breaker/failure-rate.js';
 export { RetryPolicy } from './resilience/retry.js';
-export type { RetryAttemptContext, RetryInfo, RetryOptions } from './resilience/retry.js';
+export type {
+  RetryAttemptContext,
+  RetryExecuteOptions,
+  RetryInfo,
+  RetryOptions,
+} from './resilience/retry.js';

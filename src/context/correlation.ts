@@ -12,6 +12,11 @@ export type CorrelationContext = {
   readonly traceparent?: string;
   /** The id of the message (event or request) that caused the current work. */
   readonly causationId?: string;
+  /**
+   * Epoch ms by which the current work must be done, when the caller set one
+   * (an inbound request's `x-request-timeout-ms`); outbound calls never outlive it.
+   */
+  readonly deadlineAt?: number;
 };
 
 const storage = new AsyncLocalStorage<CorrelationContext>();
@@ -40,10 +45,13 @@ export function withCorrelation<T>(context: Partial<CorrelationContext>, fn: () 
   }
   const traceparent = context.traceparent ?? outer?.traceparent;
   const causationId = context.causationId ?? outer?.causationId;
+  // A nested unit of work may shorten the deadline, never extend it.
+  const deadlineAt = earliest(context.deadlineAt, outer?.deadlineAt);
   const next: CorrelationContext = {
     correlationId,
     ...(traceparent === undefined ? {} : { traceparent }),
     ...(causationId === undefined ? {} : { causationId }),
+    ...(deadlineAt === undefined ? {} : { deadlineAt }),
   };
   return storage.run(next, fn);
 }
@@ -51,4 +59,10 @@ export function withCorrelation<T>(context: Partial<CorrelationContext>, fn: () 
 /** The correlation context of the current async execution, if any. */
 export function currentCorrelation(): CorrelationContext | undefined {
   return storage.getStore();
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
 }

@@ -19,11 +19,16 @@ export type RetryOptions = {
   /** The backoff cap before jitter for the first retry. @default 100 */
   readonly baseDelayMs?: number;
   /**
-   * No backoff (and no `Retry-After` wait) is ever longer than this; at most
-   * 2^31 − 1 (a timer's limit).
+   * No backoff is ever longer than this; at most 2^31 − 1 (a timer's limit).
    * @default 10_000
    */
   readonly maxDelayMs?: number;
+  /**
+   * The longest `retryAfterMs` (a `Retry-After`, an open breaker) worth
+   * waiting for; a longer one stops retrying (reason `'retry-after'`).
+   * @default maxDelayMs
+   */
+  readonly maxRetryAfterMs?: number;
   /** Growth of the backoff cap per retry. @default 2 */
   readonly factor?: number;
   /**
@@ -46,6 +51,13 @@ export type RetryOptions = {
   readonly shouldRetry?: (error: unknown, attempt: number) => boolean | PromiseLike<boolean>;
   /** Called before each retry's wait, with the failed attempt and the chosen delay. */
   readonly onRetry?: (info: RetryInfo) => void;
+};
+
+/** Per-call options of {@link RetryPolicy.execute}. */
+export type RetryExecuteOptions = {
+  readonly signal?: AbortSignal | undefined;
+  /** This call's total deadline, overriding the policy's `deadlineMs`. */
+  readonly deadlineMs?: number | undefined;
 };
 
 /** What {@link RetryOptions.onRetry} receives. */
@@ -71,6 +83,7 @@ type Resolved = {
   retries: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  maxRetryAfterMs: number;
   factor: number;
   jitter: 'full' | 'none';
   deadlineMs: number | undefined;
@@ -114,6 +127,10 @@ export class RetryPolicy {
         'maxDelayMs',
         numberOption('maxDelayMs', options.maxDelayMs ?? 10_000),
       ),
+      maxRetryAfterMs: timerOption(
+        'maxRetryAfterMs',
+        numberOption('maxRetryAfterMs', options.maxRetryAfterMs ?? options.maxDelayMs ?? 10_000),
+      ),
       factor: numberOption('factor', options.factor ?? 2, { min: 1 }),
       jitter,
       deadlineMs:
@@ -143,11 +160,14 @@ export class RetryPolicy {
    */
   async execute<T>(
     fn: (context: RetryAttemptContext) => PromiseLike<T> | T,
-    options: { readonly signal?: AbortSignal | undefined } = {},
+    options: RetryExecuteOptions = {},
   ): Promise<T> {
     const { signal } = options;
     throwIfAborted(signal);
-    const { deadlineMs } = this.#options;
+    const deadlineMs =
+      options.deadlineMs === undefined
+        ? this.#options.deadlineMs
+        : timerOption('deadlineMs', numberOption('deadlineMs', options.deadlineMs, { min: 1 }));
     if (deadlineMs === undefined) {
       try {
         return await runAttempt(fn, { attempt: 1, signal, deadlineAt: undefined });
@@ -258,12 +278,12 @@ export class RetryPolicy {
     }
   }
 
-  // The wait before the next attempt, or undefined when a Retry-After is beyond maxDelayMs.
+  // The wait before the next attempt, or undefined when a Retry-After is beyond maxRetryAfterMs.
   #waitFor(error: unknown, failedAttempt: number): number | undefined {
     const backoff = backoffDelay(failedAttempt, this.#options);
     const retryAfterMs = retryAfterOf(error);
     if (retryAfterMs === undefined) return backoff;
-    if (retryAfterMs > this.#options.maxDelayMs) return undefined;
+    if (retryAfterMs > this.#options.maxRetryAfterMs) return undefined;
     return Math.max(backoff, retryAfterMs);
   }
 }

@@ -5,3 +5,11 @@
  */
 export { RedisServerError, startRedisServer } from './redis-server.js';
 export type { RedisServer, RedisServerOptions } from './redis-server.js';
+export { createTestService } from './test-service.js';
+export type {
+  RecordedRequest,
+  RegistryLike,
+  TestBehaviour,
+  TestResponse,
+  TestService,
+} from './test-service.js';

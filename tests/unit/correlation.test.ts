@@ -61,3 +61,16 @@ describe('correlation context', () => {
     expect(given).toEqual({ correlationId: 'x' });
   });
 });
+
+describe('deadlines in the correlation context', () => {
+  it('inherits the outer deadline and only ever shortens it', () => {
+    const seen = withCorrelation({ correlationId: 'a', deadlineAt: 2_000 }, () => [
+      currentCorrelation()?.deadlineAt,
+      withCorrelation({}, () => currentCorrelation()?.deadlineAt),
+      withCorrelation({ deadlineAt: 1_000 }, () => currentCorrelation()?.deadlineAt),
+      withCorrelation({ deadlineAt: 5_000 }, () => currentCorrelation()?.deadlineAt),
+    ]);
+    expect(seen).toEqual([2_000, 2_000, 1_000, 2_000]);
+    expect(withCorrelation({}, () => currentCorrelation())).not.toHaveProperty('deadlineAt');
+  });
+});

@@ -525,6 +525,29 @@ describe('RetryPolicy.execute: retryAfterMs', () => {
     expect(onRetry).toHaveBeenCalledTimes(1);
   });
 
+  it('waits a retryAfterMs longer than maxDelayMs when maxRetryAfterMs allows it', async () => {
+    const { onRetry, infos } = recorder();
+    const policy = new RetryPolicy({
+      baseDelayMs: 10,
+      maxDelayMs: 100,
+      maxRetryAfterMs: 2_000,
+      jitter: 'none',
+      onRetry,
+    });
+    const { fn } = failing([busy(1_500)], 'ok');
+    const outcome = observe(policy.execute(fn));
+    await vi.advanceTimersByTimeAsync(1_499);
+    expect(fn).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(infos[0]?.delayMs).toBe(1_500);
+    expect(await outcome.done).toEqual({ status: 'fulfilled', value: 'ok' });
+    expect(
+      await rejectionOf(
+        new RetryPolicy({ maxRetryAfterMs: 1_000 }).execute(failing([busy(1_001)]).fn),
+      ),
+    ).toMatchObject({ retryAfterMs: 1_001 });
+  });
+
   it('throws the error itself when a too-distant retryAfterMs comes before any retry', async () => {
     const policy = new RetryPolicy({ maxDelayMs: 1_000 });
     const isolated = busy(Infinity);
@@ -687,6 +710,26 @@ describe('RetryPolicy.execute: deadline', () => {
     const strict = new RetryPolicy({ deadlineMs: 60_000, shouldRetry: () => false });
     expect(await rejectionOf(strict.execute(failing([failure]).fn))).toBe(failure);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('RetryPolicy.execute: per-call deadline', () => {
+  it('overrides the policy deadline for one call and leaves no timer behind', async () => {
+    const policy = new RetryPolicy({ deadlineMs: 10_000 });
+    const calls: RetryAttemptContext[] = [];
+    const outcome = observe(policy.execute(hanging(calls), { deadlineMs: 300 }));
+    await vi.advanceTimersByTimeAsync(300);
+    const error = reasonOf(outcome.current);
+    expect(isSwitchboardError(error, 'TIMEOUT')).toBe(true);
+    expect(calls[0]?.deadlineAt).toBe(Date.now());
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('rejects an invalid per-call deadline naming the option', async () => {
+    const policy = new RetryPolicy();
+    await expect(policy.execute(() => 1, { deadlineMs: -1 })).rejects.toMatchObject({
+      option: 'deadlineMs',
+    });
   });
 });
 

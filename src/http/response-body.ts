@@ -1,0 +1,72 @@
+import { InvalidResponseError } from '../errors.js';
+
+/** What a response body was read as. */
+export type ReadBody = { readonly data: unknown; readonly isJson: boolean };
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+
+/**
+ * Reads a response body, never more than `maxBytes`: parsed JSON when the
+ * content type says JSON, text otherwise, `undefined` when empty. A body over
+ * the limit is cut off (`truncate`, for error bodies) or refused with
+ * {@link InvalidResponseError}; malformed JSON is an `InvalidResponseError`
+ * too, never a stray `SyntaxError`.
+ */
+export async function readBody(
+  response: Response,
+  { maxBytes, truncate = false }: { readonly maxBytes: number; readonly truncate?: boolean },
+): Promise<ReadBody> {
+  const isJson = JSON_TYPE.test(response.headers.get('content-type') ?? '');
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (!truncate && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge(maxBytes);
+  }
+  const text = await readText(response, maxBytes, truncate);
+  if (text.length === 0) return { data: undefined, isJson };
+  if (!isJson) return { data: text, isJson };
+  try {
+    return { data: JSON.parse(text) as unknown, isJson };
+  } catch (error) {
+    if (truncate) return { data: text, isJson: false };
+    throw new InvalidResponseError(
+      'malformed-json',
+      'The response said JSON but its body is not valid JSON',
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+async function readText(response: Response, maxBytes: number, truncate: boolean): Promise<string> {
+  if (response.body === null) return '';
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (size + value.byteLength > maxBytes) {
+        if (!truncate) throw tooLarge(maxBytes);
+        chunks.push(value.subarray(0, maxBytes - size));
+        size = maxBytes;
+        break;
+      }
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    // Frees the connection at once when we stop early; a no-op after `done`.
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+function tooLarge(maxBytes: number): InvalidResponseError {
+  return new InvalidResponseError(
+    'too-large',
+    `The response body is larger than ${maxBytes} bytes`,
+  );
+}

@@ -1,0 +1,468 @@
+import ky, { type KyInstance } from 'ky';
+import { currentCorrelation, newCorrelationId } from '../context/correlation.js';
+import { childTraceparent } from '../context/traceparent.js';
+import {
+  HttpError,
+  InvalidResponseError,
+  ResponseValidationError,
+  TimeoutError,
+  abortErrorFrom,
+  isSwitchboardError,
+} from '../errors.js';
+import { throwIfAborted } from '../internal/abort.js';
+import { integerOption, nameOption, numberOption } from '../internal/options.js';
+import { TypedEmitter, type Listener } from '../internal/typed-emitter.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { ServiceResolver } from '../registry/service-resolver.js';
+import type { ServiceInstance } from '../registry/service-instance.js';
+import { RetryPolicy } from '../resilience/retry.js';
+import { VERSION } from '../version.js';
+import { attemptFailure } from './attempt-failure.js';
+import { CORRELATION_ID_HEADER, REQUEST_TIMEOUT_HEADER } from './incoming-context.js';
+import { readBody } from './response-body.js';
+import { parseRetryAfter } from './retry-after.js';
+import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
+import { IDEMPOTENT_METHODS, isRetryableFailure } from './retryable.js';
+import { resolveUrl } from './request-url.js';
+import type { InferOutput, StandardSchemaV1 } from './standard-schema.js';
+import { validate } from './validate.js';
+
+/** HTTP methods a {@link ServiceClient} sends. */
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+/** Retry settings of a {@link ServiceClient}. */
+export type ServiceRetryOptions = {
+  /** Retries after the first attempt. @default 2 */
+  readonly retries?: number;
+  /** Backoff cap of the first retry (full jitter). @default 50 */
+  readonly baseDelayMs?: number;
+  /** Longest backoff. @default 1_000 */
+  readonly maxDelayMs?: number;
+  /** Longest `Retry-After` worth waiting for; a longer one fails at once. @default 5_000 */
+  readonly maxRetryAfterMs?: number;
+};
+
+/** Options of {@link ServiceClient}; all optional but the registry. */
+export type ServiceClientOptions = {
+  /** Where the service's instances come from: a `ServiceRegistry`. */
+  readonly registry: ServiceResolver;
+  /** Time limit of each attempt. @default 5_000 */
+  readonly timeoutMs?: number;
+  /** Time limit of a whole call, retries and waits included; sent downstream. @default 15_000 */
+  readonly deadlineMs?: number;
+  /** `false` turns retries off. */
+  readonly retry?: ServiceRetryOptions | false;
+  /** Caps retries to a share of recent requests; `false` turns it off. */
+  readonly budget?: RetryBudgetOptions | false;
+  /** Larger response bodies fail with {@link InvalidResponseError}. @default 10 MiB */
+  readonly maxResponseBytes?: number;
+  /** Headers sent with every request (per-request headers win). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A fetch implementation for ky to use. @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** @default a silent logger */
+  readonly logger?: Logger;
+};
+
+/** Per-request options. */
+export type RequestOptions<S extends StandardSchemaV1 | undefined = undefined> = {
+  /** Sent as a JSON body. */
+  readonly json?: unknown;
+  readonly searchParams?: Readonly<Record<string, string | number | boolean>> | URLSearchParams;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Sent as `Authorization: Bearer <token>`; never logged, never sent off the registry. */
+  readonly token?: string;
+  /** Validates (and types) the response body: zod 4 or any Standard Schema. */
+  readonly schema?: S;
+  readonly signal?: AbortSignal;
+  /** This request's per-attempt limit. */
+  readonly timeoutMs?: number;
+  /** This request's total limit. */
+  readonly deadlineMs?: number;
+  /** `false` sends exactly one attempt. */
+  readonly retry?: false;
+  /**
+   * Makes a POST or PATCH retryable: the same `Idempotency-Key` header goes
+   * with every attempt. `true` generates one.
+   */
+  readonly idempotencyKey?: string | true;
+};
+
+/** What a request resolves to: the schema's output, or the parsed body. */
+export type ResponseOf<S> = S extends StandardSchemaV1 ? InferOutput<S> : unknown;
+
+/** Typed events of a {@link ServiceClient}. Payloads never hold tokens or headers. */
+export type ServiceClientEvents = {
+  request: {
+    readonly method: string;
+    readonly url: string;
+    readonly attempt: number;
+    readonly instance: string;
+  };
+  response: {
+    readonly method: string;
+    readonly url: string;
+    readonly status: number;
+    readonly durationMs: number;
+    readonly attempt: number;
+  };
+  /** Before a retry: `attempt` is the one about to be sent, `error` the previous one's. */
+  retry: {
+    readonly method: string;
+    readonly url: string;
+    readonly attempt: number;
+    readonly delayMs: number;
+    readonly error: unknown;
+  };
+  error: { readonly method: string; readonly path: string; readonly error: unknown };
+};
+
+type Call = {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly options: RequestOptions<StandardSchemaV1 | undefined>;
+  readonly headers: Record<string, string>;
+  readonly deadlineAt: number;
+  /** Instances already tried: a retry goes elsewhere when it can. */
+  readonly tried: Set<string>;
+  /** The previous attempt's failure, for the `retry` event. */
+  lastFailure: { readonly at: number; readonly error: unknown } | undefined;
+};
+
+/**
+ * Calls one service of the registry with resilience built in: resolve a
+ * healthy instance → its circuit breaker → one attempt with a timeout → retries
+ * (on another instance when there is one) within a total deadline and a retry
+ * budget. One retry layer per hop: ky's own retry and timeout are off.
+ *
+ * @example
+ * import { ServiceClient, ServiceRegistry } from 'switchboard';
+ * import { z } from 'zod';
+ * const registry = ServiceRegistry.fromConfig({ auth: 'http://127.0.0.1:8001/api/v1' });
+ * const auth = new ServiceClient('auth', { registry, timeoutMs: 2_000 });
+ * const user = await auth.get('/users/1', { schema: z.object({ id: z.number() }) });
+ */
+export class ServiceClient {
+  readonly service: string;
+  readonly #registry: ServiceResolver;
+  readonly #ky: KyInstance;
+  readonly #timeoutMs: number;
+  readonly #deadlineMs: number;
+  readonly #maxResponseBytes: number;
+  readonly #policy: RetryPolicy | undefined;
+  readonly #budget: RetryBudget | undefined;
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #logger: Logger;
+  readonly #events = new TypedEmitter<ServiceClientEvents>();
+
+  /** @throws {TypeError | RangeError} at once, naming the option, when an option is invalid. */
+  constructor(service: string, options: ServiceClientOptions) {
+    this.service = nameOption('service', service);
+    this.#registry = options.registry;
+    this.#timeoutMs = numberOption('timeoutMs', options.timeoutMs ?? 5_000, { min: 1 });
+    this.#deadlineMs = numberOption('deadlineMs', options.deadlineMs ?? 15_000, { min: 1 });
+    this.#maxResponseBytes = integerOption(
+      'maxResponseBytes',
+      options.maxResponseBytes ?? 10 * 1024 * 1024,
+    );
+    this.#headers = { ...options.headers };
+    this.#logger = options.logger ?? silentLogger;
+    this.#budget = options.budget === false ? undefined : new RetryBudget(options.budget);
+    const retry = options.retry === false ? undefined : (options.retry ?? {});
+    this.#policy =
+      retry === undefined || retry.retries === 0
+        ? undefined
+        : new RetryPolicy({
+            retries: retry.retries ?? 2,
+            baseDelayMs: retry.baseDelayMs ?? 50,
+            maxDelayMs: retry.maxDelayMs ?? 1_000,
+            maxRetryAfterMs: retry.maxRetryAfterMs ?? 5_000,
+            shouldRetry: (error) => isRetryableFailure(error) && (this.#budget?.canRetry() ?? true),
+          });
+    this.#ky = ky.create({
+      retry: 0, // one retry layer per hop: ours
+      timeout: false, // ours too, per attempt, with a typed error
+      throwHttpErrors: false,
+      fetch: options.fetch ?? globalThis.fetch,
+    });
+  }
+
+  get<S extends StandardSchemaV1 | undefined = undefined>(
+    path: string,
+    options?: RequestOptions<S>,
+  ): Promise<ResponseOf<S>> {
+    return this.request('GET', path, options);
+  }
+
+  post<S extends StandardSchemaV1 | undefined = undefined>(
+    path: string,
+    options?: RequestOptions<S>,
+  ): Promise<ResponseOf<S>> {
+    return this.request('POST', path, options);
+  }
+
+  put<S extends StandardSchemaV1 | undefined = undefined>(
+    path: string,
+    options?: RequestOptions<S>,
+  ): Promise<ResponseOf<S>> {
+    return this.request('PUT', path, options);
+  }
+
+  patch<S extends StandardSchemaV1 | undefined = undefined>(
+    path: string,
+    options?: RequestOptions<S>,
+  ): Promise<ResponseOf<S>> {
+    return this.request('PATCH', path, options);
+  }
+
+  delete<S extends StandardSchemaV1 | undefined = undefined>(
+    path: string,
+    options?: RequestOptions<S>,
+  ): Promise<ResponseOf<S>> {
+    return this.request('DELETE', path, options);
+  }
+
+  /**
+   * Sends a request and resolves to its body (validated by `schema` when given).
+   *
+   * @throws {@link HttpError} for a non-2xx answer; {@link TimeoutError},
+   * {@link NetworkError}, {@link CircuitOpenError}, {@link RetryExhaustedError},
+   * {@link ServiceUnavailableError}, {@link ServiceNotFoundError},
+   * {@link ResponseValidationError}, {@link InvalidResponseError},
+   * {@link InvalidUrlError}, {@link AbortError}.
+   */
+  async request<S extends StandardSchemaV1 | undefined = undefined>(
+    method: HttpMethod,
+    path: string,
+    options: RequestOptions<S> = {},
+  ): Promise<ResponseOf<S>> {
+    throwIfAborted(options.signal);
+    const now = Date.now();
+    const context = currentCorrelation();
+    const deadlineAt = Math.min(
+      now + (options.deadlineMs ?? this.#deadlineMs),
+      context?.deadlineAt ?? Infinity,
+    );
+    if (deadlineAt <= now) {
+      throw new TimeoutError(
+        `${method} ${this.service}${path} not sent: the caller's deadline has passed`,
+      );
+    }
+    const call: Call = {
+      method,
+      path,
+      options,
+      headers: this.#headersFor(options),
+      deadlineAt,
+      tried: new Set(),
+      lastFailure: undefined,
+    };
+    this.#budget?.recordRequest(now);
+    const policy =
+      options.retry !== false &&
+      (IDEMPOTENT_METHODS.has(method) || options.idempotencyKey !== undefined)
+        ? this.#policy
+        : undefined;
+    try {
+      const result =
+        policy === undefined
+          ? await this.#single(call, options.signal)
+          : await policy.execute(({ attempt, signal }) => this.#attempt(call, attempt, signal), {
+              signal: options.signal,
+              deadlineMs: deadlineAt - now,
+            });
+      return result as ResponseOf<S>;
+    } catch (error) {
+      this.#events.emit('error', { method, path, error });
+      this.#logger.debug(
+        { service: this.service, method, path, code: codeOf(error) },
+        'request failed',
+      );
+      throw error;
+    }
+  }
+
+  /** Subscribes to a client event; returns the unsubscribe function. */
+  on<K extends keyof ServiceClientEvents>(
+    name: K,
+    listener: Listener<ServiceClientEvents[K]>,
+  ): () => void {
+    return this.#events.on(name, listener);
+  }
+
+  // One attempt bounded by the deadline, for calls that must not be retried.
+  async #single(call: Call, signal: AbortSignal | undefined): Promise<unknown> {
+    const remaining = call.deadlineAt - Date.now();
+    const deadline = new AbortController();
+    const timer = setTimeout(() => {
+      deadline.abort(
+        new TimeoutError(`Deadline of ${remaining} ms exceeded`, { timeoutMs: remaining }),
+      );
+    }, remaining);
+    try {
+      return await this.#attempt(
+        call,
+        1,
+        signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #attempt(call: Call, attempt: number, signal: AbortSignal | undefined): Promise<unknown> {
+    const instance = this.#registry.resolve(this.service, { exclude: call.tried });
+    call.tried.add(instance.id);
+    const url = resolveUrl(instance.baseUrl, call.path);
+    if (call.lastFailure !== undefined) {
+      this.#budget?.recordRetry();
+      this.#events.emit('retry', {
+        method: call.method,
+        url: url.origin + url.pathname,
+        attempt,
+        delayMs: Date.now() - call.lastFailure.at,
+        error: call.lastFailure.error,
+      });
+    }
+    const release = this.#registry.track(instance);
+    try {
+      const result = await instance.breaker.call(
+        ({ signal: s }: { signal: AbortSignal | undefined }) =>
+          this.#send(call, instance, url, attempt, s),
+        {
+          signal,
+        },
+      );
+      this.#registry.report(instance.id, 'success');
+      return result;
+    } catch (error) {
+      call.lastFailure = { at: Date.now(), error };
+      if (blamesInstance(error)) this.#registry.report(instance.id, 'failure');
+      throw error;
+    } finally {
+      release();
+    }
+  }
+
+  async #send(
+    call: Call,
+    instance: ServiceInstance,
+    url: URL,
+    attempt: number,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const started = Date.now();
+    const budgetMs = Math.max(
+      1,
+      Math.min(call.options.timeoutMs ?? this.#timeoutMs, call.deadlineAt - started),
+    );
+    const timeout = new AbortController();
+    const timer = setTimeout(() => {
+      timeout.abort(
+        new TimeoutError(
+          `${call.method} ${url.origin}${url.pathname} timed out after ${budgetMs} ms`,
+          { timeoutMs: budgetMs },
+        ),
+      );
+    }, budgetMs);
+    const signal =
+      callerSignal === undefined ? timeout.signal : AbortSignal.any([callerSignal, timeout.signal]);
+    const printable = url.origin + url.pathname;
+    this.#events.emit('request', {
+      method: call.method,
+      url: printable,
+      attempt,
+      instance: instance.id,
+    });
+    try {
+      const response = await this.#ky(url, {
+        method: call.method,
+        headers: {
+          ...call.headers,
+          [REQUEST_TIMEOUT_HEADER]: String(Math.max(0, call.deadlineAt - Date.now())),
+        },
+        signal,
+        ...(call.options.json === undefined ? {} : { json: call.options.json }),
+        ...(call.options.searchParams === undefined
+          ? {}
+          : { searchParams: toSearchParams(call.options.searchParams) }),
+      });
+      this.#events.emit('response', {
+        method: call.method,
+        url: printable,
+        status: response.status,
+        durationMs: Date.now() - started,
+        attempt,
+      });
+      if (!response.ok) {
+        const { data } = await readBody(response, {
+          maxBytes: Math.min(this.#maxResponseBytes, 64 * 1024),
+          truncate: true,
+        });
+        throw new HttpError({
+          status: response.status,
+          method: call.method,
+          url: printable,
+          body: data,
+          retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+        });
+      }
+      const { data, isJson } = await readBody(response, { maxBytes: this.#maxResponseBytes });
+      const schema = call.options.schema;
+      if (schema === undefined) return data;
+      if (!isJson) {
+        throw new InvalidResponseError(
+          'not-json',
+          `${call.method} ${printable} answered ${response.headers.get('content-type') ?? 'no content type'}, not JSON`,
+        );
+      }
+      const result = await validate(schema, data);
+      if (result.issues !== undefined)
+        throw new ResponseValidationError(call.method, printable, result.issues);
+      return result.value;
+    } catch (error) {
+      if (callerSignal?.aborted === true) throw abortErrorFrom(callerSignal);
+      throw attemptFailure(error, timeout.signal, call.method, printable);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // Built once per call, so every attempt carries the same idempotency key.
+  #headersFor(options: RequestOptions<StandardSchemaV1 | undefined>): Record<string, string> {
+    const context = currentCorrelation();
+    const headers: Record<string, string> = {
+      'user-agent': `switchboard/${VERSION}`,
+      accept: 'application/json',
+      ...this.#headers,
+      ...options.headers,
+      [CORRELATION_ID_HEADER]: context?.correlationId ?? newCorrelationId(),
+      traceparent: childTraceparent(context?.traceparent),
+    };
+    if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+    if (options.idempotencyKey !== undefined) {
+      headers['idempotency-key'] =
+        options.idempotencyKey === true ? newCorrelationId() : options.idempotencyKey;
+    }
+    return headers;
+  }
+}
+
+function toSearchParams(
+  params: Readonly<Record<string, string | number | boolean>> | URLSearchParams,
+): URLSearchParams {
+  if (params instanceof URLSearchParams) return params;
+  const out = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) out.set(key, String(value));
+  return out;
+}
+
+// Passive health: failures that say something about the instance itself.
+function blamesInstance(error: unknown): boolean {
+  if (isSwitchboardError(error, 'HTTP_ERROR')) return error.status >= 500;
+  return isSwitchboardError(error, 'NETWORK_ERROR') || isSwitchboardError(error, 'TIMEOUT');
+}
+
+function codeOf(error: unknown): string {
+  return isSwitchboardError(error) ? error.code : 'UNKNOWN';
+}
