@@ -1,9 +1,11 @@
+import { httpSuite } from './http.js';
 import { policyOverhead } from './policy-overhead.js';
 import { save, table, type SuiteResult } from './lib/report.js';
 
 // `npm run bench` runs every suite; `npm run bench -- policy` runs one.
 const suites: Record<string, () => Promise<SuiteResult[]>> = {
   policy: () => policyOverhead(),
+  http: () => httpSuite(),
 };
 
 const wanted = process.argv.slice(2);

@@ -225,6 +225,35 @@ export class InvalidResponseError extends SwitchboardError {
   }
 }
 
+/** Which store operation a {@link RegistryStoreError} comes from. */
+export type RegistryStoreOperation = 'announce' | 'withdraw' | 'watch';
+
+/** Why a store operation failed: the store was closed, or Redis refused or failed the command. */
+export type RegistryStoreErrorReason = 'closed' | 'redis';
+
+/**
+ * A registry store operation failed: the store is closed, or Redis answered
+ * with an error. (A Redis that does not answer within `ttlMs` gives a
+ * `TimeoutError`; an aborted signal an `AbortError`.)
+ */
+export class RegistryStoreError extends SwitchboardError {
+  override readonly name = 'RegistryStoreError';
+  override readonly code = 'REGISTRY_STORE';
+  readonly operation: RegistryStoreOperation;
+  readonly reason: RegistryStoreErrorReason;
+
+  constructor(
+    operation: RegistryStoreOperation,
+    reason: RegistryStoreErrorReason,
+    message: string,
+    options: SwitchboardErrorOptions = {},
+  ) {
+    super(message, options);
+    this.operation = operation;
+    this.reason = reason;
+  }
+}
+
 /** Every error class by its code; {@link isSwitchboardError} narrows with it. */
 export type SwitchboardErrorByCode = {
   SWITCHBOARD_ERROR: SwitchboardError;
@@ -239,6 +268,7 @@ export type SwitchboardErrorByCode = {
   HTTP_ERROR: HttpError;
   RESPONSE_VALIDATION: ResponseValidationError;
   INVALID_RESPONSE: InvalidResponseError;
+  REGISTRY_STORE: RegistryStoreError;
 };
 
 /** The codes the library's own errors carry. */

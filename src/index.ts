@@ -13,6 +13,7 @@ export {
   InvalidResponseError,
   InvalidUrlError,
   NetworkError,
+  RegistryStoreError,
   ResponseValidationError,
   RetryExhaustedError,
   ServiceNotFoundError,
@@ -26,6 +27,8 @@ export {
 } from './errors.js';
 export type {
   InvalidResponseReason,
+  RegistryStoreErrorReason,
+  RegistryStoreOperation,
   RetryStopReason,
   SchemaIssue,
   SwitchboardErrorByCode,
@@ -64,3 +67,60 @@ export type {
   RetryInfo,
   RetryOptions,
 } from './resilience/retry.js';
+
+// logging
+export { silentLogger } from './logger.js';
+export type { Logger } from './logger.js';
+
+// http
+export { ServiceClient } from './http/service-client.js';
+export type {
+  HttpMethod,
+  RequestOptions,
+  ResponseOf,
+  ServiceClientEvents,
+  ServiceClientOptions,
+  ServiceRetryOptions,
+} from './http/service-client.js';
+export { AuthServiceClient } from './http/auth-service-client.js';
+export type { AuthServiceClientOptions, AuthServicePaths } from './http/auth-service-client.js';
+export {
+  TokenIntrospectionSchema,
+  UserInfoSchema,
+  UserPermissionsSchema,
+} from './http/auth-schemas.js';
+export type { TokenIntrospection, UserInfo, UserPermissions } from './http/auth-schemas.js';
+export {
+  CORRELATION_ID_HEADER,
+  REQUEST_TIMEOUT_HEADER,
+  correlationFromHeaders,
+} from './http/incoming-context.js';
+export { RetryBudget } from './http/retry-budget.js';
+export type { RetryBudgetOptions } from './http/retry-budget.js';
+export type { InferOutput, StandardSchemaV1 } from './http/standard-schema.js';
+export type { ServiceResolver } from './registry/service-resolver.js';
+export type {
+  InstanceRecord,
+  InstanceRegistration,
+  InstanceStatus,
+  ServiceInstance,
+} from './registry/service-instance.js';
+export type { RegistryStore } from './registry/registry-store.js';
+
+// registry
+export { ServiceRegistry } from './registry/service-registry.js';
+export type { ResolveOptions } from './registry/candidates.js';
+export type { ServiceRegistryEvents } from './registry/registry-events.js';
+export type { ServiceRegistryOptions } from './registry/registry-options.js';
+export type { HealthMonitorOptions } from './registry/health-monitor.js';
+export type { ServiceConfig, ServiceConfigEntry } from './registry/registry-config.js';
+export type { Balancer, BalancerName } from './registry/balancers/balancer.js';
+export { RoundRobinBalancer } from './registry/balancers/round-robin.js';
+export { RandomBalancer } from './registry/balancers/random.js';
+export type { RandomBalancerOptions } from './registry/balancers/random.js';
+export { LeastOutstandingBalancer } from './registry/balancers/least-outstanding.js';
+
+// registry store
+export { redisRegistryStore } from './registry/redis-registry-store.js';
+export type { RedisRegistryStoreOptions } from './registry/redis-registry-store.js';
+export type { RedisConnection } from './registry/redis-store/connection.js';

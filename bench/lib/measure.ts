@@ -7,6 +7,8 @@ export type Measurement = {
   readonly maxNs: number;
   readonly rounds: number;
   readonly opsPerRound: number;
+  /** Free text shown after the row (throughput, latency percentiles). */
+  readonly extra?: string;
 };
 
 export type MeasureOptions = {

@@ -18,14 +18,14 @@ export function table(result: SuiteResult): string {
   const lines = [
     `### ${result.suite}`,
     '',
-    `| contender | per op (median) | min – max | added vs ${result.baseline} | ratio |`,
-    '| --- | ---: | ---: | ---: | ---: |',
+    `| contender | per op (median) | min – max | added vs ${result.baseline} | ratio | details |`,
+    '| --- | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const row of result.rows) {
     const added = base === undefined ? NaN : row.nsPerOp - base.nsPerOp;
     const ratio = base === undefined ? NaN : row.nsPerOp / base.nsPerOp;
     lines.push(
-      `| ${row.name} | ${ns(row.nsPerOp)} | ${ns(row.minNs)} – ${ns(row.maxNs)} | ${row.name === result.baseline ? '—' : ns(added)} | ${ratio.toFixed(2)}× |`,
+      `| ${row.name} | ${ns(row.nsPerOp)} | ${ns(row.minNs)} – ${ns(row.maxNs)} | ${row.name === result.baseline ? '—' : ns(added)} | ${ratio.toFixed(2)}× | ${row.extra ?? ''} |`,
     );
   }
   for (const note of result.notes) lines.push('', note);

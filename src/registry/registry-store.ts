@@ -6,7 +6,13 @@ import type { InstanceRecord } from './service-instance.js';
  * Implementations: `redisRegistryStore` (and any of your own).
  */
 export type RegistryStore = {
-  /** Publishes a local instance and keeps it alive (heartbeats) until withdrawn or closed. */
+  /**
+   * Publishes a local instance and keeps it alive (heartbeats) until withdrawn
+   * or closed. The store takes the record into its heartbeat set before the
+   * first write, so when that write fails (the promise rejects) the next
+   * heartbeat retries it; the registry only reports the rejection. Announcing
+   * an id again replaces its record.
+   */
   announce(record: InstanceRecord, options?: { readonly signal?: AbortSignal }): Promise<void>;
   /** Removes a local instance at once. */
   withdraw(id: string, options?: { readonly signal?: AbortSignal }): Promise<void>;

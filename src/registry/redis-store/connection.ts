@@ -1,0 +1,92 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { invalidOption } from '../../internal/options.js';
+import { withDeadline } from './deadline.js';
+
+/**
+ * How to reach Redis: a `redis://` URL, ioredis options, or a client you
+ * already have (`Redis` or `Cluster`). The store quits only the connections it
+ * created itself: yours stays open after `close()`.
+ *
+ * @example
+ * import { redisRegistryStore } from 'switchboard';
+ * const store = redisRegistryStore('redis://127.0.0.1:6379');
+ */
+export type RedisConnection = Redis | Cluster | string | RedisOptions;
+
+/** A connected ioredis client of either kind. */
+export type RedisClient = Redis | Cluster;
+
+/** A client and whether we created it (and so must quit it). */
+export type OwnedClient = { readonly client: RedisClient; readonly owned: boolean };
+
+/**
+ * Turns a {@link RedisConnection} into a client. Clients we create get an
+ * `'error'` listener (ioredis reports every failed reconnect there).
+ */
+export function openConnection(
+  connection: RedisConnection,
+  onError: (error: Error) => void,
+): OwnedClient {
+  if (isClient(connection)) return { client: connection, owned: false };
+  // Plain JavaScript callers can pass anything: check before connecting.
+  const value: unknown = connection;
+  let client: Redis;
+  if (typeof value === 'string') {
+    if (value === '') invalidOption('redis', 'expected a URL, got an empty string');
+    client = new Redis(value);
+  } else if (typeof value === 'object' && value !== null) {
+    // Copied, never mutated; `replyMapping: undefined` is dropped (ioredis types refuse it).
+    const { replyMapping, ...rest } = value as RedisOptions;
+    client = new Redis(replyMapping === undefined ? rest : { ...rest, replyMapping });
+  } else {
+    invalidOption(
+      'redis',
+      `expected a URL, options or an ioredis client, got ${typeof value}`,
+      TypeError,
+    );
+  }
+  client.on('error', onError);
+  return { client, owned: true };
+}
+
+/** A new connection with `client`'s options, for SUBSCRIBE (which takes a connection over). */
+export function duplicateClient(client: RedisClient, onError: (error: Error) => void): RedisClient {
+  const copy: RedisClient = client instanceof Cluster ? client.duplicate() : client.duplicate();
+  copy.on('error', onError);
+  return copy;
+}
+
+/**
+ * QUIT, bounded by `timeoutMs`, then drop the socket whatever happened: a
+ * client that cannot reach Redis must not hold `close()` for ever.
+ */
+export async function closeConnection(client: RedisClient, timeoutMs: number): Promise<void> {
+  // 'wait' is a lazy client that never connected: QUIT would connect it first.
+  if (statusOf(client) === 'end' || statusOf(client) === 'wait') {
+    client.disconnect();
+    return;
+  }
+  try {
+    await withDeadline(client.quit(), timeoutMs, 'QUIT');
+  } catch {
+    // Best effort: the disconnect below ends the connection either way.
+  } finally {
+    if (statusOf(client) !== 'end') client.disconnect();
+  }
+}
+
+// A function, so TypeScript does not keep a narrowed status across the await.
+function statusOf(client: RedisClient): string {
+  return client.status;
+}
+
+function isClient(value: unknown): value is RedisClient {
+  if (value instanceof Redis || value instanceof Cluster) return true;
+  // Another copy of ioredis (a bundler or `npm link` mistake) fails instanceof.
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { duplicate?: unknown }).duplicate === 'function' &&
+    typeof (value as { eval?: unknown }).eval === 'function'
+  );
+}
