@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 
 // Every ```ts block of the README runs here, as a module importing
 // 'switchboard' (aliased to src/). A `console.log(...); // → text` line must
@@ -16,6 +16,8 @@ const blocks = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => 
 const files = blocks.map((_code, index) => new URL(`block-${index + 1}.ts`, scratch));
 
 beforeAll(async () => {
+  // Blocks that need Redis read REDIS_URL, as a user's service would.
+  process.env['REDIS_URL'] ??= inject('redisUrl');
   await mkdir(scratch, { recursive: true });
   await Promise.all(blocks.map((code, index) => writeFile(files[index] ?? '', code)));
 });

@@ -334,3 +334,35 @@ describe('ServiceClient: the breaker', () => {
     expect(api.requests).toHaveLength(3);
   });
 });
+
+describe('ServiceClient: several instances', () => {
+  it('round-robins over three instances', async () => {
+    const services = await Promise.all([
+      testService('api'),
+      testService('api'),
+      testService('api'),
+    ]);
+    for (const service of services) service.route('GET', '/who', { json: service.port });
+    const client = new ServiceClient('api', { registry: registryWith(services) });
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await client.get('/who'));
+    const ports = services.map((service) => service.port);
+    expect(answers).toEqual([...ports, ...ports]);
+  });
+
+  it('fails over when an instance dies, and marks it suspect', async () => {
+    const alive = await testService('api');
+    const dying = await testService('api');
+    alive.route('GET', '/x', { json: 'alive' });
+    const registry = registryWith([dying, alive]);
+    await dying.close();
+    const client = new ServiceClient('api', { registry, retry: { retries: 1, baseDelayMs: 1 } });
+    // The first pick is the dead instance: connection refused, then the retry goes to the live one.
+    expect(await client.get('/x')).toBe('alive');
+    const dead = registry.instances('api').find((instance) => instance.baseUrl === dying.url);
+    expect(dead?.status).toBe('suspect');
+    // From now on the healthy instance is preferred.
+    for (let i = 0; i < 4; i++) expect(await client.get('/x')).toBe('alive');
+    expect(alive.requests).toHaveLength(5);
+  });
+});
