@@ -39,6 +39,7 @@ export async function httpSuite(): Promise<SuiteResult[]> {
     const plainKy = ky.create({ retry: 0, timeout: false });
     const registry = ServiceRegistry.fromConfig({ bench: origin }, { health: false });
     const client = new ServiceClient('bench', { registry });
+    const globalClient = new ServiceClient('bench', { registry, fetch: globalThis.fetch });
     const getJson = async (): Promise<unknown> => (await fetch(url)).json();
     const opossum = new Opossum(getJson);
     const cockatiel = wrap(
@@ -57,6 +58,7 @@ export async function httpSuite(): Promise<SuiteResult[]> {
         'ServiceClient (registry+breaker+retry+schema)',
         () => client.get('/users/1', { schema: User }),
       ],
+      ['ServiceClient on the global fetch', () => globalClient.get('/users/1', { schema: User })],
       ['opossum + fetch', () => opossum.fire()],
       ['cockatiel retry+breaker + fetch', () => cockatiel.execute(getJson)],
     ];
@@ -91,6 +93,8 @@ export async function httpSuite(): Promise<SuiteResult[]> {
     }
     opossum.shutdown();
     await pool.close();
+    await client.close();
+    await globalClient.close();
     await registry.close();
     return results;
   } finally {

@@ -178,8 +178,8 @@ export class HttpError extends SwitchboardError {
     this.url = init.url;
     this.body = init.body;
     this.retryAfterMs = init.retryAfterMs;
-    this.isClientError =
-      init.status >= 400 && init.status < 500 && !NOT_CLIENT_FAULT.has(init.status);
+    // A redirect (not followed) or a 4xx says the request was wrong, not the service.
+    this.isClientError = init.status < 500 && !NOT_CLIENT_FAULT.has(init.status);
   }
 }
 

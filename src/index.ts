@@ -95,6 +95,7 @@ export {
   REQUEST_TIMEOUT_HEADER,
   correlationFromHeaders,
 } from './http/incoming-context.js';
+export type { ConnectionOptions } from './http/undici-fetch.js';
 export { RetryBudget } from './http/retry-budget.js';
 export type { RetryBudgetOptions } from './http/retry-budget.js';
 export type { InferOutput, StandardSchemaV1 } from './http/standard-schema.js';

@@ -112,6 +112,11 @@ export class AuthServiceClient {
     });
   }
 
+  /** Closes the underlying client's connections. Idempotent. */
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
   /** Drops every cached user. */
   clearCache(): void {
     this.#cache?.clear();

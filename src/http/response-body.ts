@@ -22,7 +22,9 @@ export async function readBody(
     await response.body?.cancel().catch(() => undefined);
     throw tooLarge(maxBytes);
   }
-  const text = await readText(response, maxBytes, truncate);
+  // A declared length within the limit lets the platform read the body in one go.
+  const text =
+    declared <= maxBytes ? await response.text() : await readText(response, maxBytes, truncate);
   if (text.length === 0) return { data: undefined, isJson };
   if (!isJson) return { data: text, isJson };
   try {

@@ -20,6 +20,7 @@ import { VERSION } from '../version.js';
 import { attemptFailure } from './attempt-failure.js';
 import { CORRELATION_ID_HEADER, REQUEST_TIMEOUT_HEADER } from './incoming-context.js';
 import { readBody } from './response-body.js';
+import { pooledFetch, type ConnectionOptions, type PooledFetch } from './undici-fetch.js';
 import { parseRetryAfter } from './retry-after.js';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 import { IDEMPOTENT_METHODS, isRetryableFailure } from './retryable.js';
@@ -58,8 +59,14 @@ export type ServiceClientOptions = {
   readonly maxResponseBytes?: number;
   /** Headers sent with every request (per-request headers win). */
   readonly headers?: Readonly<Record<string, string>>;
-  /** A fetch implementation for ky to use. @default globalThis.fetch */
+  /**
+   * A fetch implementation for ky to use. By default the client keeps its own
+   * keep-alive pool over `undici.request` (faster than the global fetch; see
+   * `npm run bench -- http`), closed by {@link ServiceClient.close}.
+   */
   readonly fetch?: typeof fetch;
+  /** Pool settings when the client owns its connections (no `fetch` given). */
+  readonly connection?: ConnectionOptions;
   /** @default a silent logger */
   readonly logger?: Logger;
 };
@@ -154,6 +161,8 @@ export class ServiceClient {
   readonly #headers: Readonly<Record<string, string>>;
   readonly #logger: Logger;
   readonly #events = new TypedEmitter<ServiceClientEvents>();
+  readonly #pool: PooledFetch | undefined;
+  #closed: Promise<void> | undefined;
 
   /** @throws {TypeError | RangeError} at once, naming the option, when an option is invalid. */
   constructor(service: string, options: ServiceClientOptions) {
@@ -179,11 +188,12 @@ export class ServiceClient {
             maxRetryAfterMs: retry.maxRetryAfterMs ?? 5_000,
             shouldRetry: (error) => isRetryableFailure(error) && (this.#budget?.canRetry() ?? true),
           });
+    this.#pool = options.fetch === undefined ? pooledFetch(options.connection) : undefined;
     this.#ky = ky.create({
       retry: 0, // one retry layer per hop: ours
       timeout: false, // ours too, per attempt, with a typed error
       throwHttpErrors: false,
-      fetch: options.fetch ?? globalThis.fetch,
+      fetch: options.fetch ?? this.#pool?.fetch ?? globalThis.fetch,
     });
   }
 
@@ -266,10 +276,12 @@ export class ServiceClient {
     try {
       const result =
         policy === undefined
-          ? await this.#single(call, options.signal)
-          : await policy.execute(({ attempt, signal }) => this.#attempt(call, attempt, signal), {
+          ? await this.#attempt(call, 1, options.signal)
+          : // Each attempt's own timer is bounded by the deadline, so the policy
+            // only needs it to decide; it arms no timer or signal of its own.
+            await policy.execute(({ attempt, signal }) => this.#attempt(call, attempt, signal), {
               signal: options.signal,
-              deadlineMs: deadlineAt - now,
+              deadlineAt,
             });
       return result as ResponseOf<S>;
     } catch (error) {
@@ -282,32 +294,21 @@ export class ServiceClient {
     }
   }
 
+  /** Closes the client's own connection pool (idle keep-alive sockets). Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#events.clear();
+      await this.#pool?.close();
+    })();
+    return this.#closed;
+  }
+
   /** Subscribes to a client event; returns the unsubscribe function. */
   on<K extends keyof ServiceClientEvents>(
     name: K,
     listener: Listener<ServiceClientEvents[K]>,
   ): () => void {
     return this.#events.on(name, listener);
-  }
-
-  // One attempt bounded by the deadline, for calls that must not be retried.
-  async #single(call: Call, signal: AbortSignal | undefined): Promise<unknown> {
-    const remaining = call.deadlineAt - Date.now();
-    const deadline = new AbortController();
-    const timer = setTimeout(() => {
-      deadline.abort(
-        new TimeoutError(`Deadline of ${remaining} ms exceeded`, { timeoutMs: remaining }),
-      );
-    }, remaining);
-    try {
-      return await this.#attempt(
-        call,
-        1,
-        signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]),
-      );
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async #attempt(call: Call, attempt: number, signal: AbortSignal | undefined): Promise<unknown> {
@@ -368,12 +369,14 @@ export class ServiceClient {
     const signal =
       callerSignal === undefined ? timeout.signal : AbortSignal.any([callerSignal, timeout.signal]);
     const printable = url.origin + url.pathname;
-    this.#events.emit('request', {
-      method: call.method,
-      url: printable,
-      attempt,
-      instance: instance.id,
-    });
+    if (this.#events.has('request')) {
+      this.#events.emit('request', {
+        method: call.method,
+        url: printable,
+        attempt,
+        instance: instance.id,
+      });
+    }
     try {
       const response = await this.#ky(url, {
         method: call.method,
@@ -387,13 +390,15 @@ export class ServiceClient {
           ? {}
           : { searchParams: toSearchParams(call.options.searchParams) }),
       });
-      this.#events.emit('response', {
-        method: call.method,
-        url: printable,
-        status: response.status,
-        durationMs: Date.now() - started,
-        attempt,
-      });
+      if (this.#events.has('response')) {
+        this.#events.emit('response', {
+          method: call.method,
+          url: printable,
+          status: response.status,
+          durationMs: Date.now() - started,
+          attempt,
+        });
+      }
       if (!response.ok) {
         const { data } = await readBody(response, {
           maxBytes: Math.min(this.#maxResponseBytes, 64 * 1024),

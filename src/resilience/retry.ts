@@ -58,6 +58,13 @@ export type RetryExecuteOptions = {
   readonly signal?: AbortSignal | undefined;
   /** This call's total deadline, overriding the policy's `deadlineMs`. */
   readonly deadlineMs?: number | undefined;
+  /**
+   * An epoch-ms deadline that `fn` enforces itself (each attempt it runs is
+   * already bounded by it, as `ServiceClient`'s are): the policy starts no
+   * retry that could not begin before it, but arms no timer and no signal of
+   * its own, which keeps the hot path lean. Ignored when `deadlineMs` applies.
+   */
+  readonly deadlineAt?: number | undefined;
 };
 
 /** What {@link RetryOptions.onRetry} receives. */
@@ -169,10 +176,11 @@ export class RetryPolicy {
         ? this.#options.deadlineMs
         : timerOption('deadlineMs', numberOption('deadlineMs', options.deadlineMs, { min: 1 }));
     if (deadlineMs === undefined) {
+      const { deadlineAt } = options;
       try {
-        return await runAttempt(fn, { attempt: 1, signal, deadlineAt: undefined });
+        return await runAttempt(fn, { attempt: 1, signal, deadlineAt });
       } catch (error) {
-        return await this.#retry(fn, error, signal, signal, undefined);
+        return await this.#retry(fn, error, signal, signal, deadlineAt);
       }
     }
     // With a deadline, every attempt's signal aborts when it passes.

@@ -141,8 +141,8 @@ describe('HTTP and registry errors', () => {
   it('HttpError blames the caller for 4xx except 408, 425 and 429', () => {
     const make = (status: number): HttpError =>
       new HttpError({ status, method: 'GET', url: 'http://127.0.0.1:1/x', body: null });
-    expect([400, 401, 403, 404, 409, 422].map((s) => make(s).isClientError)).toEqual(
-      Array(6).fill(true),
+    expect([301, 400, 401, 403, 404, 409, 422].map((s) => make(s).isClientError)).toEqual(
+      Array(7).fill(true),
     );
     expect([408, 425, 429, 500, 502, 503].map((s) => make(s).isClientError)).toEqual(
       Array(6).fill(false),

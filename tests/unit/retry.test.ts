@@ -725,6 +725,20 @@ describe('RetryPolicy.execute: per-call deadline', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('with an advisory deadlineAt, starts no retry past it and arms no timer of its own', async () => {
+    const policy = new RetryPolicy({ retries: 5, baseDelayMs: 100, jitter: 'none' });
+    const { fn, calls } = failing(errorsN(6));
+    const outcome = observe(policy.execute(fn, { deadlineAt: Date.now() + 250 }));
+    expect(vi.getTimerCount()).toBe(0); // the first attempt runs with no deadline timer
+    expect(calls[0]?.deadlineAt).toBe(Date.now() + 250);
+    expect(calls[0]?.signal).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1_000);
+    // Waits of 100 and 200 ms: the second would end at 300 ms, past the deadline.
+    expect(fn).toHaveBeenCalledTimes(2);
+    const error = asExhausted(reasonOf(outcome.current));
+    expect(error.reason).toBe('deadline');
+  });
+
   it('rejects an invalid per-call deadline naming the option', async () => {
     const policy = new RetryPolicy();
     await expect(policy.execute(() => 1, { deadlineMs: -1 })).rejects.toMatchObject({
