@@ -285,9 +285,11 @@ export class ServiceClient {
             });
       return result as ResponseOf<S>;
     } catch (error) {
-      this.#events.emit('error', { method, path, error });
+      // The query string may carry secrets: events and logs get the path only.
+      const bare = path.split(/[?#]/, 1)[0] ?? '';
+      this.#events.emit('error', { method, path: bare, error });
       this.#logger.debug(
-        { service: this.service, method, path, code: codeOf(error) },
+        { service: this.service, method, path: bare, code: codeOf(error) },
         'request failed',
       );
       throw error;

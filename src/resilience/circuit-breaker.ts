@@ -170,13 +170,24 @@ export class CircuitBreaker {
    * @throws {@link AbortError} when `signal` is already aborted.
    * @throws whatever `fn` throws, unchanged.
    */
-  async call<T>(
+  call<T>(
     fn: (context: BreakerCallContext) => PromiseLike<T> | T,
     options: { readonly signal?: AbortSignal | undefined } = {},
   ): Promise<T> {
     const { signal } = options;
-    if (signal?.aborted === true) throw abortErrorFrom(signal);
-    const generation = this.#admit();
+    if (signal?.aborted === true) return Promise.reject(abortErrorFrom(signal));
+    // A rejection is returned, not thrown: throwing through an async frame
+    // costs more than the error itself, and rejections are the open breaker's hot path.
+    const admitted = this.#admit();
+    if (typeof admitted !== 'number') return Promise.reject(admitted);
+    return this.#run(fn, signal, admitted);
+  }
+
+  async #run<T>(
+    fn: (context: BreakerCallContext) => PromiseLike<T> | T,
+    signal: AbortSignal | undefined,
+    generation: number,
+  ): Promise<T> {
     const timed =
       this.#slowCallMs !== undefined || this.#events.has('success') || this.#events.has('failure');
     const startedAt = timed ? Date.now() : 0;
@@ -255,8 +266,8 @@ export class CircuitBreaker {
     return this.stats();
   }
 
-  // Returns the generation the call belongs to, or throws CircuitOpenError.
-  #admit(): number {
+  // The generation the call belongs to, or the CircuitOpenError to reject it with.
+  #admit(): number | CircuitOpenError {
     let state = this.#state;
     if (state.kind === 'open') {
       const now = Date.now();
@@ -276,10 +287,10 @@ export class CircuitBreaker {
     return this.#reject('half-open', 0);
   }
 
-  #reject(state: 'open' | 'half-open', retryAfterMs: number): never {
+  #reject(state: 'open' | 'half-open', retryAfterMs: number): CircuitOpenError {
     this.#rejections += 1;
     this.#events.emit('reject', { breaker: this.name, state, retryAfterMs });
-    throw new CircuitOpenError(this.name, retryAfterMs);
+    return new CircuitOpenError(this.name, retryAfterMs);
   }
 
   // The callee answered: a result, or an error that `isFailure` does not count.

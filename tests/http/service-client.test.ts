@@ -366,3 +366,32 @@ describe('ServiceClient: several instances', () => {
     expect(alive.requests).toHaveLength(5);
   });
 });
+
+describe('ServiceClient: secrets', () => {
+  it('keeps tokens and query strings out of errors, events and logs', async () => {
+    const api = await testService('api');
+    api.route('GET', '/down', { status: 500, json: { error: 'boom' } });
+    const lines: unknown[] = [];
+    const log = (context: Record<string, unknown>, message?: string): void => {
+      lines.push([context, message]);
+    };
+    const client = new ServiceClient('api', {
+      registry: registryWith([api]),
+      retry: { retries: 1, baseDelayMs: 1 },
+      logger: { debug: log, info: log, warn: log, error: log },
+    });
+    const events: unknown[] = [];
+    for (const name of ['request', 'response', 'retry', 'error'] as const) {
+      client.on(name, (payload) => events.push(payload));
+    }
+    const error = await failureOf(
+      client.get('/down?apiKey=query-secret', { token: 'token-secret' }),
+    );
+    const seen = JSON.stringify([lines, events, String(error), (error as Error).stack]);
+    expect(events.length).toBeGreaterThan(3);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(seen).not.toContain('token-secret');
+    expect(seen).not.toContain('query-secret');
+    await client.close();
+  });
+});
