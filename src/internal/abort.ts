@@ -1,7 +1,5 @@
 import { abortErrorFrom } from '../errors.js';
-
-// The longest delay a timer holds: setTimeout turns anything longer into 1 ms.
-const MAX_TIMER_MS = 2 ** 31 - 1;
+import { MAX_TIMER_MS } from './options.js';
 
 /** Throws the library's abort error when `signal` is already aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {

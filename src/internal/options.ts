@@ -49,6 +49,19 @@ export function numberOption(
   return value;
 }
 
+/** The longest delay a timer holds: `setTimeout` turns anything longer into 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A duration in ms that a timer will hold: finite, ≥ `min` (1 by default),
+ * at most {@link MAX_TIMER_MS} (a typo of a few zeros must not become a 1 ms loop).
+ */
+export function timerOption(option: string, value: unknown, min = 1): number {
+  const ms = numberOption(option, value, { min });
+  if (ms > MAX_TIMER_MS) invalidOption(option, `expected at most ${MAX_TIMER_MS} ms, got ${ms}`);
+  return ms;
+}
+
 /** A number in the half-open range (0, 1]. */
 export function ratioOption(option: string, value: unknown): number {
   requireNumber(option, value);

@@ -1,11 +1,8 @@
 import type { Logger } from '../logger.js';
-import { integerOption, invalidOption, numberOption } from '../internal/options.js';
+import { integerOption, invalidOption, timerOption } from '../internal/options.js';
 import { checkHealth } from './health-check.js';
 import { healthTransition, type Streak } from './health-transition.js';
 import type { InstanceStatus } from './service-instance.js';
-
-// setTimeout turns a longer delay into 1 ms: a typo would become a check storm.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Options of the registry's background health checks
@@ -68,11 +65,9 @@ export function healthSettings(options: HealthMonitorOptions): Settings {
   if (typeof options !== 'object' || (options as unknown) === null) {
     invalidOption('health', 'expected false or an options object', TypeError);
   }
-  const ms = (field: 'intervalMs' | 'timeoutMs', fallback: number): number => {
-    const value = numberOption(`health.${field}`, options[field] ?? fallback, { min: 1 });
-    if (value > MAX_TIMER_MS) invalidOption(`health.${field}`, `expected ≤ ${MAX_TIMER_MS}`);
-    return value;
-  };
+  // A delay over a timer's limit would fire at once: a typo would become a check storm.
+  const ms = (field: 'intervalMs' | 'timeoutMs', fallback: number): number =>
+    timerOption(`health.${field}`, options[field] ?? fallback);
   return {
     intervalMs: ms('intervalMs', 10_000),
     timeoutMs: ms('timeoutMs', 2_000),

@@ -9,7 +9,13 @@ import {
 } from '../errors.js';
 import { delay, raceAbort, throwIfAborted } from '../internal/abort.js';
 import { retryAttemptChannel } from '../internal/channels.js';
-import { functionOption, integerOption, invalidOption, numberOption } from '../internal/options.js';
+import {
+  functionOption,
+  integerOption,
+  invalidOption,
+  numberOption,
+  timerOption,
+} from '../internal/options.js';
 import { backoffDelay, retryAfterOf } from './backoff.js';
 
 /** Options of {@link RetryPolicy}; all optional. */
@@ -130,20 +136,18 @@ export class RetryPolicy {
     this.#options = {
       retries: integerOption('retries', options.retries ?? 3, 0),
       baseDelayMs: numberOption('baseDelayMs', options.baseDelayMs ?? 100),
-      maxDelayMs: timerOption(
-        'maxDelayMs',
-        numberOption('maxDelayMs', options.maxDelayMs ?? 10_000),
-      ),
+      maxDelayMs: timerOption('maxDelayMs', options.maxDelayMs ?? 10_000, 0),
       maxRetryAfterMs: timerOption(
         'maxRetryAfterMs',
-        numberOption('maxRetryAfterMs', options.maxRetryAfterMs ?? options.maxDelayMs ?? 10_000),
+        options.maxRetryAfterMs ?? options.maxDelayMs ?? 10_000,
+        0,
       ),
       factor: numberOption('factor', options.factor ?? 2, { min: 1 }),
       jitter,
       deadlineMs:
         options.deadlineMs === undefined
           ? undefined
-          : timerOption('deadlineMs', numberOption('deadlineMs', options.deadlineMs, { min: 1 })),
+          : timerOption('deadlineMs', options.deadlineMs),
       // `=== undefined`, not `&&`: a `false` or `0` slipped in from JS must fail here, not at the first retry.
       shouldRetry:
         options.shouldRetry === undefined
@@ -174,7 +178,7 @@ export class RetryPolicy {
     const deadlineMs =
       options.deadlineMs === undefined
         ? this.#options.deadlineMs
-        : timerOption('deadlineMs', numberOption('deadlineMs', options.deadlineMs, { min: 1 }));
+        : timerOption('deadlineMs', options.deadlineMs);
     if (deadlineMs === undefined) {
       const { deadlineAt } = options;
       try {
@@ -296,9 +300,6 @@ export class RetryPolicy {
   }
 }
 
-// The longest delay a timer holds.
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 // Runs one attempt; with a signal, the attempt is abandoned as soon as it aborts.
 function runAttempt<T>(
   fn: (context: RetryAttemptContext) => PromiseLike<T> | T,
@@ -322,14 +323,6 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 // (our deadline's TimeoutError, or the caller's abort), not its symptom, is its error.
 function attemptError(error: unknown, signal: AbortSignal | undefined): unknown {
   return signal?.aborted === true ? abortErrorFrom(signal) : error;
-}
-
-// A timer holds at most 2^31 − 1 ms; Node fires a longer one after 1 ms.
-function timerOption(option: string, value: number): number {
-  if (value > MAX_TIMER_MS) {
-    invalidOption(option, `expected at most ${MAX_TIMER_MS} ms, got ${value}`);
-  }
-  return value;
 }
 
 // Carries an attempt's error through p-retry untouched: p-retry would turn a
