@@ -195,11 +195,7 @@ export class ResponseValidationError extends SwitchboardError {
   readonly issues: readonly SchemaIssue[];
 
   constructor(method: string, url: string, issues: readonly SchemaIssue[]) {
-    const listed = issues
-      .slice(0, 5)
-      .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
-      .join('; ');
-    super(`${method} ${url} returned a body that does not match its schema: ${listed}`);
+    super(`${method} ${url} returned a body that does not match its schema: ${listIssues(issues)}`);
     this.method = method;
     this.url = url;
     this.issues = issues;
@@ -254,6 +250,74 @@ export class RegistryStoreError extends SwitchboardError {
   }
 }
 
+/**
+ * An event (or its data) does not match its definition: thrown by
+ * `definition.create` for a wrong payload, `definition.parse` and
+ * `fromCloudEvent` for an invalid envelope. `issues` lists every problem with
+ * its path (`['data', 'price']`).
+ *
+ * @example
+ * import { isSwitchboardError, ProductEvents } from 'switchboard';
+ * try {
+ *   ProductEvents.created.create(input);
+ * } catch (error) {
+ *   if (isSwitchboardError(error, 'EVENT_VALIDATION')) console.log(error.issues);
+ * }
+ */
+export class EventValidationError extends SwitchboardError {
+  override readonly name = 'EventValidationError';
+  override readonly code = 'EVENT_VALIDATION';
+  // A wrong event is the producer's bug: retrying or redelivering it cannot help.
+  override readonly isClientError = true;
+  /** The event's `type`, when the input had a string one. */
+  readonly eventType: string | undefined;
+  readonly issues: readonly SchemaIssue[];
+
+  constructor(eventType: string | undefined, issues: readonly SchemaIssue[]) {
+    super(
+      `Invalid event${eventType === undefined ? '' : ` "${eventType}"`}: ${listIssues(issues)}`,
+    );
+    this.eventType = eventType;
+    this.issues = issues;
+  }
+}
+
+/**
+ * Why received bytes were refused as an event.
+ *
+ * @example
+ * import type { EventDecodeReason } from 'switchboard';
+ * const reason: EventDecodeReason = 'too-large';
+ */
+export type EventDecodeReason =
+  'too-large' | 'malformed-json' | 'invalid-envelope' | 'unsupported-specversion';
+
+/**
+ * Received bytes that are not an event the library accepts: over the size
+ * limit, not JSON, not a valid envelope, or another CloudEvents `specversion`.
+ * For `'invalid-envelope'`, `cause` is the {@link EventValidationError}.
+ *
+ * @example
+ * import { decodeEvent, isSwitchboardError } from 'switchboard';
+ * try {
+ *   decodeEvent(message);
+ * } catch (error) {
+ *   if (isSwitchboardError(error, 'EVENT_DECODE')) console.log(error.reason); // e.g. 'too-large'
+ * }
+ */
+export class EventDecodeError extends SwitchboardError {
+  override readonly name = 'EventDecodeError';
+  override readonly code = 'EVENT_DECODE';
+  // A poison message stays poison: redelivery cannot fix it.
+  override readonly isClientError = true;
+  readonly reason: EventDecodeReason;
+
+  constructor(reason: EventDecodeReason, message: string, options: SwitchboardErrorOptions = {}) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
 /** Every error class by its code; {@link isSwitchboardError} narrows with it. */
 export type SwitchboardErrorByCode = {
   SWITCHBOARD_ERROR: SwitchboardError;
@@ -269,6 +333,8 @@ export type SwitchboardErrorByCode = {
   RESPONSE_VALIDATION: ResponseValidationError;
   INVALID_RESPONSE: InvalidResponseError;
   REGISTRY_STORE: RegistryStoreError;
+  EVENT_VALIDATION: EventValidationError;
+  EVENT_DECODE: EventDecodeError;
 };
 
 /** The codes the library's own errors carry. */
@@ -334,4 +400,13 @@ export function abortErrorFrom(signal: AbortSignal): SwitchboardError {
     return new TimeoutError('The operation timed out (signal)', { cause: reason });
   }
   return new AbortError('The operation was aborted', { cause: reason });
+}
+
+// The first few issues, readable in a log line: `data.price: Too small; type: Required`.
+function listIssues(issues: readonly SchemaIssue[]): string {
+  const listed = issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+  return issues.length > 5 ? `${listed}; and ${issues.length - 5} more` : listed;
 }

@@ -9,6 +9,8 @@
 export {
   AbortError,
   CircuitOpenError,
+  EventDecodeError,
+  EventValidationError,
   HttpError,
   InvalidResponseError,
   InvalidUrlError,
@@ -26,6 +28,7 @@ export {
   isSwitchboardError,
 } from './errors.js';
 export type {
+  EventDecodeReason,
   InvalidResponseReason,
   RegistryStoreErrorReason,
   RegistryStoreOperation,
@@ -81,7 +84,7 @@ export type {
   ServiceClientEvents,
   ServiceClientOptions,
   ServiceRetryOptions,
-} from './http/service-client.js';
+} from './http/service-client-options.js';
 export { AuthServiceClient } from './http/auth-service-client.js';
 export type { AuthServiceClientOptions, AuthServicePaths } from './http/auth-service-client.js';
 export {
@@ -98,7 +101,7 @@ export {
 export type { ConnectionOptions } from './http/undici-fetch.js';
 export { RetryBudget } from './http/retry-budget.js';
 export type { RetryBudgetOptions } from './http/retry-budget.js';
-export type { InferOutput, StandardSchemaV1 } from './http/standard-schema.js';
+export type { InferInput, InferOutput, StandardSchemaV1 } from './standard-schema.js';
 export type { ServiceResolver } from './registry/service-resolver.js';
 export type {
   InstanceRecord,
@@ -125,3 +128,20 @@ export { LeastOutstandingBalancer } from './registry/balancers/least-outstanding
 export { redisRegistryStore } from './registry/redis-registry-store.js';
 export type { RedisRegistryStoreOptions } from './registry/redis-registry-store.js';
 export type { RedisConnection } from './registry/redis-store/connection.js';
+
+// events
+export { EventEnvelopeSchema, fromCloudEvent, toCloudEvent } from './events/envelope.js';
+export type { EventEnvelope } from './events/envelope.js';
+export { defineEvent } from './events/define-event.js';
+export type {
+  EventData,
+  EventDefinition,
+  EventDefinitionOptions,
+  EventMeta,
+  EventOf,
+} from './events/define-event.js';
+export { DEFAULT_MAX_EVENT_BYTES, decodeEvent, encodeEvent } from './events/decode.js';
+export type { DecodeEventOptions } from './events/decode.js';
+export { UserEvents } from './events/user-events.js';
+export { ProductEvents } from './events/product-events.js';
+export { SystemEvents } from './events/system-events.js';

@@ -8,7 +8,8 @@ import {
   type TokenIntrospection,
   type UserInfo,
 } from './auth-schemas.js';
-import { ServiceClient, type ServiceClientOptions } from './service-client.js';
+import { ServiceClient } from './service-client.js';
+import type { ServiceClientOptions } from './service-client-options.js';
 
 /** Paths of the auth service's endpoints; `:id` is replaced by the user id. */
 export type AuthServicePaths = {

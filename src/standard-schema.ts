@@ -21,6 +21,9 @@ type StandardResult<Output> =
       }[];
     };
 
+/** The input type of a Standard Schema (`z.input` for zod). */
+export type InferInput<S extends StandardSchemaV1> = NonNullable<S['~standard']['types']>['input'];
+
 /** The output type of a Standard Schema (`z.infer` for zod). */
 export type InferOutput<S extends StandardSchemaV1> = NonNullable<
   S['~standard']['types']

@@ -1,0 +1,115 @@
+import { EventDecodeError, isSwitchboardError } from '../errors.js';
+import { integerOption } from '../internal/options.js';
+import { fromCloudEvent, toCloudEvent, type EventEnvelope } from './envelope.js';
+
+/**
+ * Options of {@link decodeEvent}.
+ *
+ * @example
+ * import { decodeEvent } from 'switchboard';
+ * decodeEvent(message, { maxBytes: 64 * 1024 });
+ */
+export type DecodeEventOptions = {
+  /**
+   * The largest encoded event accepted, in bytes (UTF-8); checked before parsing.
+   * @default 1_048_576 (1 MiB)
+   */
+  readonly maxBytes?: number;
+};
+
+/**
+ * The default {@link DecodeEventOptions.maxBytes}: 1 MiB.
+ *
+ * @example
+ * import { DEFAULT_MAX_EVENT_BYTES, decodeEvent } from 'switchboard';
+ * decodeEvent(message, { maxBytes: 4 * DEFAULT_MAX_EVENT_BYTES });
+ */
+export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+
+// Keys that could reach a prototype if a consumer later merges the data into an object.
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+// Without these substrings no forbidden key can exist: `\u` is the only escape
+// that can spell a letter or `_`, so plain `JSON.parse` is safe (and faster).
+const SUSPICIOUS = /__proto__|constructor|prototype|\\u/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Turns received bytes into an envelope, safely: the size is checked before
+ * parsing, the JSON is parsed without `__proto__`, `constructor` or
+ * `prototype` keys (dropped wherever they appear), and the envelope is checked
+ * against the CloudEvents rules. `data` stays `unknown`: validate it with the
+ * definition's `parse`.
+ *
+ * @throws {@link EventDecodeError} with a `reason`: `'too-large'`,
+ * `'malformed-json'`, `'unsupported-specversion'` or `'invalid-envelope'`.
+ * @example
+ * import { decodeEvent, ProductEvents } from 'switchboard';
+ * const envelope = decodeEvent(message, { maxBytes: 64 * 1024 });
+ * if (ProductEvents.created.is(envelope)) ProductEvents.created.parse(envelope);
+ */
+export function decodeEvent(
+  raw: string | Uint8Array,
+  options: DecodeEventOptions = {},
+): EventEnvelope {
+  const maxBytes = integerOption('maxBytes', options.maxBytes ?? DEFAULT_MAX_EVENT_BYTES);
+  const value = parseJson(textOf(raw, maxBytes));
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new EventDecodeError('invalid-envelope', 'An event must be a JSON object');
+  }
+  const { specversion } = value as { specversion?: unknown };
+  if (specversion !== undefined && specversion !== '1.0') {
+    throw new EventDecodeError(
+      'unsupported-specversion',
+      `Unsupported CloudEvents specversion ${JSON.stringify(specversion)}; expected "1.0"`,
+    );
+  }
+  try {
+    return fromCloudEvent(value);
+  } catch (error) {
+    if (!isSwitchboardError(error, 'EVENT_VALIDATION')) throw error;
+    throw new EventDecodeError('invalid-envelope', error.message, { cause: error });
+  }
+}
+
+/**
+ * The envelope as a CloudEvents structured-JSON string, ready for a transport.
+ *
+ * @example
+ * import { encodeEvent, SystemEvents } from 'switchboard';
+ * const message = encodeEvent(SystemEvents.healthCheck.create({ service: 'auth', status: 'healthy' }));
+ */
+export function encodeEvent(envelope: EventEnvelope): string {
+  return JSON.stringify(toCloudEvent(envelope));
+}
+
+function textOf(raw: string | Uint8Array, maxBytes: number): string {
+  if (typeof raw === 'string') {
+    // Every UTF-16 unit takes at least one UTF-8 byte: a long string is rejected unscanned.
+    if (raw.length > maxBytes || Buffer.byteLength(raw, 'utf8') > maxBytes)
+      throw tooLarge(maxBytes);
+    return raw;
+  }
+  if (raw.byteLength > maxBytes) throw tooLarge(maxBytes);
+  try {
+    return utf8.decode(raw);
+  } catch (error) {
+    throw new EventDecodeError('malformed-json', 'An event is not valid UTF-8', { cause: error });
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return SUSPICIOUS.test(text) ? JSON.parse(text, dropForbidden) : JSON.parse(text);
+  } catch (error) {
+    throw new EventDecodeError('malformed-json', 'An event is not valid JSON', { cause: error });
+  }
+}
+
+// A reviver returning `undefined` deletes the key from the object being built.
+function dropForbidden(key: string, value: unknown): unknown {
+  return FORBIDDEN_KEYS.has(key) ? undefined : value;
+}
+
+function tooLarge(maxBytes: number): EventDecodeError {
+  return new EventDecodeError('too-large', `An event is larger than maxBytes (${maxBytes})`);
+}
