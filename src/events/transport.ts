@@ -1,0 +1,143 @@
+/**
+ * The contract between the event bus and a transport (memory, Redis Streams,
+ * later Kafka or NATS). Transports move opaque payloads between topics; they
+ * know nothing of event types, schemas or envelopes: decoding, validation and
+ * correlation live in the bus.
+ *
+ * @module
+ */
+
+/** One message as a transport hands it to a subscriber. */
+export type TransportMessage = {
+  /** The transport's id of the message (a stream entry id, a counter), unique per topic. */
+  readonly id: string;
+  readonly topic: string;
+  /** The encoded event, as published. */
+  readonly payload: string;
+  /** 1 on the first delivery to this group; counts redeliveries after failures or crashes. */
+  readonly deliveryCount: number;
+};
+
+/**
+ * - `durable`: each consumer group gets each message once (at least once):
+ *   acknowledged only after the handler succeeds, retried with backoff,
+ *   dead-lettered after `maxDeliveries`.
+ * - `broadcast`: every live subscription gets each message; best effort, no
+ *   retries, nothing kept for subscribers that are not running.
+ */
+export type DeliveryMode = 'durable' | 'broadcast';
+
+/** Where a new durable group starts reading. */
+export type StartPosition = 'latest' | 'earliest' | { readonly afterId: string };
+
+/** What a subscription asks of the transport. Defaults are applied by the bus. */
+export type SubscriptionSpec = {
+  readonly topics: readonly string[];
+  readonly mode: DeliveryMode;
+  /** The consumer group (durable mode): the subscribing service's name. */
+  readonly group: string;
+  /** This process's stable, unique name within the group. */
+  readonly consumer: string;
+  /** Handlers in flight at most; a durable transport reads no more than its free slots. */
+  readonly concurrency: number;
+  /** Deliveries before a failing message is dead-lettered. */
+  readonly maxDeliveries: number;
+  /** The wait before redelivering a message whose delivery `deliveryCount` failed. */
+  readonly retryDelayMs: (deliveryCount: number) => number;
+  /** A message pending this long on a consumer that stopped renewing it is taken over. */
+  readonly claimIdleMs: number;
+  readonly start: StartPosition;
+};
+
+/**
+ * What a handler resolves to when a message can never succeed (a payload that
+ * does not decode, say): it goes straight to the dead-letter store, no retries.
+ */
+export type PoisonVerdict = {
+  readonly poison: true;
+  readonly reason: string;
+  readonly error: unknown;
+};
+
+/**
+ * Handles one message. Resolving acknowledges it; rejecting counts a failed
+ * delivery (retried later, dead-lettered after `maxDeliveries`); resolving to
+ * a {@link PoisonVerdict} dead-letters it at once. The signal aborts when the
+ * subscription stops without draining.
+ */
+export type MessageHandler = (
+  message: TransportMessage,
+  signal: AbortSignal,
+) => Promise<void | PoisonVerdict>;
+
+/** A running subscription. */
+export type TransportSubscription = {
+  /**
+   * Stops reading. With `drain` (the default) waits for handlers in flight
+   * and acknowledges the ones that succeed; without, aborts them (their
+   * messages stay pending and are redelivered later).
+   */
+  stop(options?: { readonly drain?: boolean; readonly signal?: AbortSignal }): Promise<void>;
+  /** Handlers in flight, and messages delivered to this group but not yet acknowledged. */
+  stats(): { readonly inFlight: number; readonly pending: number };
+};
+
+/** A message that failed for good, kept with why. */
+export type DeadLetter = {
+  /** The dead letter's own id. */
+  readonly id: string;
+  readonly topic: string;
+  readonly group: string;
+  /** The original message id and payload. */
+  readonly messageId: string;
+  readonly payload: string;
+  readonly reason: 'max-deliveries' | 'poison' | (string & {});
+  /** The last error, as text (never an object graph). */
+  readonly error: string;
+  readonly deliveryCount: number;
+  /** Epoch ms. */
+  readonly failedAt: number;
+};
+
+/** Where dead letters go, and how they come back. */
+export type DeadLetterStore = {
+  list(options?: {
+    readonly group?: string;
+    readonly limit?: number;
+    readonly signal?: AbortSignal;
+  }): Promise<DeadLetter[]>;
+  /** Re-delivers dead letters (by id, or all of a group) to the group that failed them. Returns how many. */
+  redrive(
+    selector: string | { readonly group: string },
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<number>;
+  delete(id: string, options?: { readonly signal?: AbortSignal }): Promise<boolean>;
+};
+
+/** What `health()` reports. */
+export type TransportHealth = {
+  readonly connected: boolean;
+  readonly lastError: string | undefined;
+};
+
+/** A transport: publish payloads to topics, subscribe handlers, keep dead letters. */
+export type EventTransport = {
+  /** For logs and health: `'memory'`, `'redis'`, … */
+  readonly kind: string;
+  /** Publishes one payload; resolves once the transport holds it (durably, for durable transports). */
+  publish(
+    topic: string,
+    payload: string,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<string>;
+  /** Publishes several payloads in one round trip, in order. */
+  publishMany(
+    messages: readonly { readonly topic: string; readonly payload: string }[],
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<string[]>;
+  subscribe(spec: SubscriptionSpec, handler: MessageHandler): Promise<TransportSubscription>;
+  readonly deadLetters: DeadLetterStore;
+  health(): Promise<TransportHealth>;
+  /** Stops every subscription (draining) and releases what the transport owns. Idempotent. */
+  close(): Promise<void>;
+};
