@@ -1,6 +1,6 @@
 import ky, { type KyInstance } from 'ky';
 import { currentCorrelation, newCorrelationId } from '../context/correlation.js';
-import { childTraceparent } from '../context/traceparent.js';
+import { childTraceparent, createTraceparent } from '../context/traceparent.js';
 import {
   HttpError,
   InvalidResponseError,
@@ -43,6 +43,8 @@ type Call = {
   readonly deadlineAt: number;
   /** Instances already tried: a retry goes elsewhere when it can. */
   readonly tried: Set<string>;
+  /** The caller's `traceparent`; each attempt sends a child span of it. */
+  readonly parentTrace: string;
   /** The previous attempt's failure, for the `retry` event. */
   lastFailure: { readonly at: number; readonly error: unknown } | undefined;
 };
@@ -176,6 +178,8 @@ export class ServiceClient {
       headers: this.#headersFor(options),
       deadlineAt,
       tried: new Set(),
+      // Without an inbound trace the call starts one, so its attempts share a trace id.
+      parentTrace: context?.traceparent ?? createTraceparent(),
       lastFailure: undefined,
     };
     this.#budget?.recordRequest(now);
@@ -298,6 +302,8 @@ export class ServiceClient {
         headers: {
           ...call.headers,
           [REQUEST_TIMEOUT_HEADER]: String(Math.max(0, call.deadlineAt - Date.now())),
+          // Each attempt is its own outgoing request: its own span of the caller's trace.
+          traceparent: childTraceparent(call.parentTrace),
         },
         signal,
         ...(call.options.json === undefined ? {} : { json: call.options.json }),
@@ -357,7 +363,6 @@ export class ServiceClient {
       ...this.#headers,
       ...options.headers,
       [CORRELATION_ID_HEADER]: context?.correlationId ?? newCorrelationId(),
-      traceparent: childTraceparent(context?.traceparent),
     };
     if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
     if (options.idempotencyKey !== undefined) {

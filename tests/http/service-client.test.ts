@@ -395,3 +395,22 @@ describe('ServiceClient: secrets', () => {
     await client.close();
   });
 });
+
+describe('ServiceClient: tracing', () => {
+  it('sends each attempt as its own span of one trace', async () => {
+    const api = await testService('api');
+    api.route('GET', '/flaky', { status: 503 }, { json: 'ok' });
+    const client = new ServiceClient('api', {
+      registry: registryWith([api]),
+      retry: { retries: 1, baseDelayMs: 1 },
+    });
+    await client.get('/flaky');
+    const [first, second] = api.requests.map((request) =>
+      parseTraceparent(request.headers['traceparent'] as string),
+    );
+    expect(first?.traceId).toBeDefined();
+    expect(second?.traceId).toBe(first?.traceId);
+    expect(second?.parentId).not.toBe(first?.parentId);
+    await client.close();
+  });
+});
