@@ -318,6 +318,23 @@ export class EventDecodeError extends SwitchboardError {
   }
 }
 
+/**
+ * The object was closed: a transport, an event bus, a client. Calls after
+ * `close()` fail with this instead of half-working.
+ */
+export class ClosedError extends SwitchboardError {
+  override readonly name = 'ClosedError';
+  override readonly code = 'CLOSED';
+  override readonly isClientError = true;
+  /** What was closed, e.g. `'memory transport'`, `'event bus of "product-service"'`. */
+  readonly resource: string;
+
+  constructor(resource: string, operation: string) {
+    super(`The ${resource} is closed: cannot ${operation}`);
+    this.resource = resource;
+  }
+}
+
 /** Every error class by its code; {@link isSwitchboardError} narrows with it. */
 export type SwitchboardErrorByCode = {
   SWITCHBOARD_ERROR: SwitchboardError;
@@ -335,6 +352,7 @@ export type SwitchboardErrorByCode = {
   REGISTRY_STORE: RegistryStoreError;
   EVENT_VALIDATION: EventValidationError;
   EVENT_DECODE: EventDecodeError;
+  CLOSED: ClosedError;
 };
 
 /** The codes the library's own errors carry. */

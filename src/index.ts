@@ -9,6 +9,7 @@
 export {
   AbortError,
   CircuitOpenError,
+  ClosedError,
   EventDecodeError,
   EventValidationError,
   HttpError,
@@ -145,3 +146,47 @@ export type { DecodeEventOptions } from './events/decode.js';
 export { UserEvents } from './events/user-events.js';
 export { ProductEvents } from './events/product-events.js';
 export { SystemEvents } from './events/system-events.js';
+
+// events: bus
+export { EventBus } from './events/event-bus.js';
+export type {
+  BusDelivery,
+  BusMessageHandler,
+  EventBusEvents,
+  EventBusHealth,
+  EventBusOptions,
+  PublishItem,
+  PublishOptions,
+} from './events/event-bus-options.js';
+export { EventPublisher } from './events/event-publisher.js';
+export type { PublishEventOptions } from './events/event-publisher.js';
+export { EventSubscriber } from './events/event-subscriber.js';
+export type { EventSubscriberOptions } from './events/subscriber-options.js';
+export type {
+  AnyEventHandler,
+  EventHandler,
+  EventSubscriberEvents,
+  HandlerContext,
+  SubscriberHealth,
+} from './events/subscriber-events.js';
+export type { EventSource } from './events/event-source.js';
+export { MemoryDedupeStore } from './events/dedupe.js';
+export type { DedupeStore } from './events/dedupe.js';
+
+// events: transports
+export { memoryTransport } from './events/memory/memory-transport.js';
+export type { MemoryTransportOptions } from './events/memory/memory-options.js';
+export type {
+  DeadLetter,
+  DeadLetterStore,
+  DeliveryMode,
+  EventTransport,
+  MessageHandler,
+  HandlerResult,
+  PoisonVerdict,
+  StartPosition,
+  SubscriptionSpec,
+  TransportHealth,
+  TransportMessage,
+  TransportSubscription,
+} from './events/transport.js';

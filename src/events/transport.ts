@@ -68,7 +68,15 @@ export type PoisonVerdict = {
 export type MessageHandler = (
   message: TransportMessage,
   signal: AbortSignal,
-) => Promise<void | PoisonVerdict>;
+) => Promise<HandlerResult>;
+
+/**
+ * What a {@link MessageHandler} resolves to: nothing (acknowledge) or a
+ * {@link PoisonVerdict}. `void` rather than `undefined`, so a plain
+ * `async (message) => { … }` is a handler as it is.
+ */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type
+export type HandlerResult = void | PoisonVerdict;
 
 /** A running subscription. */
 export type TransportSubscription = {

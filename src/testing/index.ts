@@ -13,3 +13,4 @@ export type {
   TestResponse,
   TestService,
 } from './test-service.js';
+export { runTransportContract } from './transport-contract.js';

@@ -1,0 +1,129 @@
+import type { Logger } from '../logger.js';
+import type { EventEnvelope } from './envelope.js';
+import type {
+  EventTransport,
+  PoisonVerdict,
+  TransportHealth,
+  TransportMessage,
+} from './transport.js';
+
+/**
+ * Options of {@link EventBus}.
+ *
+ * @example
+ * import { EventBus, memoryTransport } from 'switchboard';
+ * const bus = new EventBus({
+ *   source: 'product-service',
+ *   transport: memoryTransport(),
+ *   maxEventBytes: 256 * 1024,
+ * });
+ */
+export type EventBusOptions = {
+  /**
+   * The publishing service, stamped as `source` on every event created without
+   * one (`definition.create` leaves it `''`). Non-empty, no whitespace.
+   */
+  readonly source: string;
+  /** Where events travel: `memoryTransport()`, `redisTransport(...)`, or your own. */
+  readonly transport: EventTransport;
+  /**
+   * Whether `bus.close()` also closes the transport. Pass `false` to share one
+   * transport between several buses.
+   * @default true
+   */
+  readonly ownsTransport?: boolean;
+  /**
+   * The largest encoded event, in UTF-8 bytes, accepted on publish and on receive.
+   * @default 1_048_576 (1 MiB)
+   */
+  readonly maxEventBytes?: number;
+  /**
+   * Where the bus logs (pino's shape).
+   * @default silentLogger
+   */
+  readonly logger?: Logger;
+};
+
+/**
+ * Options of `bus.publish`.
+ *
+ * @example
+ * import { EventBus, memoryTransport, ProductEvents } from 'switchboard';
+ * const bus = new EventBus({ source: 'shop', transport: memoryTransport() });
+ * const event = ProductEvents.created.create({ productId: 1, name: 'Pen', price: 2, createdBy: 7 });
+ * await bus.publish(event, { topic: 'catalogue', signal: AbortSignal.timeout(1_000) });
+ */
+export type PublishOptions = {
+  /**
+   * The topic to publish on. Pass the definition's `topic` when it has a
+   * custom one: an envelope alone knows only its `type`.
+   * @default the type up to its first '.' (`'product.created'` → `'product'`)
+   */
+  readonly topic?: string;
+  /** Aborts the publish (the transport may already hold the event). */
+  readonly signal?: AbortSignal;
+};
+
+/** One item of `bus.publishMany`: an envelope, or an envelope with its topic. */
+export type PublishItem = EventEnvelope | { readonly event: EventEnvelope; readonly topic: string };
+
+/** What a subscriber's handler gets from the bus besides the decoded event. */
+export type BusDelivery = {
+  readonly message: TransportMessage;
+  /** Aborts when the subscription stops without draining. */
+  readonly signal: AbortSignal;
+};
+
+/**
+ * A handler given to `bus.subscribe`: receives each message already decoded
+ * into a valid envelope. Resolves to acknowledge, rejects to have it retried,
+ * resolves to a {@link PoisonVerdict} to dead-letter it at once.
+ */
+export type BusMessageHandler = (
+  event: EventEnvelope,
+  delivery: BusDelivery,
+) => Promise<PoisonVerdict | undefined>;
+
+/** What `bus.health()` reports: the transport's health plus the bus's own state. */
+export type EventBusHealth = TransportHealth & {
+  /** The transport's kind, e.g. `'memory'`. */
+  readonly transport: string;
+  readonly source: string;
+  /** Subscriptions opened through this bus and still running. */
+  readonly subscriptions: number;
+  readonly closed: boolean;
+};
+
+/**
+ * The bus's typed events, subscribed with `bus.on(name, fn)`.
+ *
+ * @example
+ * import { EventBus, memoryTransport } from 'switchboard';
+ * const bus = new EventBus({ source: 'shop', transport: memoryTransport() });
+ * bus.on('dead-lettered', ({ topic, reason, error }) => console.warn(topic, reason, error));
+ */
+export type EventBusEvents = {
+  /** An event the transport now holds. */
+  published: {
+    readonly event: EventEnvelope;
+    readonly topic: string;
+    /** The transport's id of the message. */
+    readonly messageId: string;
+  };
+  /**
+   * A message the bus saw go to the dead letters: poisoned (it does not
+   * decode, or a subscriber refused it: `reason` says why), or failed on its
+   * last allowed delivery (`reason: 'max-deliveries'`, inferred from the
+   * subscription's `maxDeliveries`: the transport has no callback for it).
+   */
+  'dead-lettered': {
+    readonly topic: string;
+    readonly group: string;
+    readonly messageId: string;
+    readonly reason: string;
+    readonly error: unknown;
+    readonly deliveryCount: number;
+    /** The event, when the message decoded. */
+    readonly event: EventEnvelope | undefined;
+  };
+};

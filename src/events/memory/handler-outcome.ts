@@ -1,0 +1,47 @@
+import type { MessageHandler, PoisonVerdict, TransportMessage } from '../transport.js';
+
+/** How a handler call ended; never a rejected promise. */
+export type HandlerOutcome =
+  | { readonly ok: true; readonly poison: PoisonVerdict | undefined }
+  | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Calls `handler` and reports how it ended. A handler that throws
+ * synchronously (or returns something that is not a promise) counts as a
+ * rejection or a success exactly as if it were async.
+ */
+export function invokeHandler(
+  handler: MessageHandler,
+  message: TransportMessage,
+  signal: AbortSignal,
+): Promise<HandlerOutcome> {
+  let result: unknown;
+  try {
+    result = handler(message, signal);
+  } catch (error) {
+    return Promise.resolve({ ok: false, error });
+  }
+  return Promise.resolve(result).then(
+    (value): HandlerOutcome => ({ ok: true, poison: isPoisonVerdict(value) ? value : undefined }),
+    (error: unknown): HandlerOutcome => ({ ok: false, error }),
+  );
+}
+
+function isPoisonVerdict(value: unknown): value is PoisonVerdict {
+  return (
+    typeof value === 'object' && value !== null && (value as { poison?: unknown }).poison === true
+  );
+}
+
+/** An error as text for a dead letter or a log line: never an object graph, never throws. */
+export function errorText(error: unknown): string {
+  try {
+    if (error instanceof Error) return `${error.name}: ${error.message}`;
+    if (typeof error === 'string') return error;
+    // `undefined`, functions and symbols have no JSON.
+    const json = JSON.stringify(error) as string | undefined;
+    return json ?? String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
+}

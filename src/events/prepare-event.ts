@@ -1,0 +1,36 @@
+import { EventValidationError } from '../errors.js';
+import { encodeEvent } from './decode.js';
+import { fromCloudEvent, toCloudEvent, type EventEnvelope } from './envelope.js';
+
+/**
+ * An event ready to publish: `source` stamped when empty, the envelope
+ * validated, and its encoding within `maxBytes`.
+ *
+ * @throws {@link EventValidationError} for an invalid, unencodable or oversized event.
+ */
+export function prepareEvent<E extends EventEnvelope>(
+  event: E,
+  source: string,
+  maxBytes: number,
+): { readonly event: E; readonly payload: string } {
+  const stamped: E = event.source === '' ? { ...event, source } : event;
+  fromCloudEvent(toCloudEvent(stamped));
+  let payload: string;
+  try {
+    payload = encodeEvent(stamped);
+  } catch (error) {
+    // JSON.stringify throws on a BigInt or a cycle in `data`.
+    const message = `Not JSON-encodable: ${error instanceof Error ? error.message : String(error)}`;
+    throw new EventValidationError(stamped.type, [{ path: ['data'], message }]);
+  }
+  const bytes = Buffer.byteLength(payload, 'utf8');
+  if (bytes > maxBytes) {
+    throw new EventValidationError(stamped.type, [
+      {
+        path: [],
+        message: `The encoded event is ${bytes} bytes, over maxEventBytes (${maxBytes})`,
+      },
+    ]);
+  }
+  return { event: stamped, payload };
+}

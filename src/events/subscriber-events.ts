@@ -1,0 +1,100 @@
+import type { EventDefinition, EventOf } from './define-event.js';
+import type { EventEnvelope } from './envelope.js';
+
+/**
+ * What a handler gets besides the event.
+ *
+ * @example
+ * import { EventBus, EventSubscriber, memoryTransport, UserEvents } from 'switchboard';
+ * const bus = new EventBus({ source: 'mailer', transport: memoryTransport() });
+ * new EventSubscriber(bus, { group: 'mailer' }).on(UserEvents.created, async (event, context) => {
+ *   if (context.deliveryCount > 1) console.log('retrying', context.messageId);
+ *   await fetch('https://mail.example/send', { method: 'POST', signal: context.signal });
+ * });
+ */
+export type HandlerContext = {
+  /** 1 on the first delivery to this group; more after failures or a crashed consumer. */
+  readonly deliveryCount: number;
+  /** Aborts when the subscriber stops without draining. */
+  readonly signal: AbortSignal;
+  /** The transport's id of the message. */
+  readonly messageId: string;
+};
+
+/** A handler of one event definition's events, with typed `event.data`. */
+export type EventHandler<D extends EventDefinition> = (
+  event: EventOf<D>,
+  context: HandlerContext,
+) => Promise<void> | void;
+
+/** A handler of any event (see `subscriber.onAny`). */
+export type AnyEventHandler = (
+  event: EventEnvelope,
+  context: HandlerContext,
+) => Promise<void> | void;
+
+/**
+ * What `subscriber.health()` reports.
+ *
+ * @example
+ * import { EventBus, EventSubscriber, memoryTransport } from 'switchboard';
+ * const bus = new EventBus({ source: 'mailer', transport: memoryTransport() });
+ * const { running, inFlight, pending, lastError } = new EventSubscriber(bus, { group: 'mailer' }).health();
+ */
+export type SubscriberHealth = {
+  /** Started and not stopped. */
+  readonly running: boolean;
+  /** Handlers running now. */
+  readonly inFlight: number;
+  /** Events delivered to this group and not yet acknowledged (as the transport counts them). */
+  readonly pending: number;
+  /** The last handler error or poison reason, as text. */
+  readonly lastError: string | undefined;
+  /** Events acked without a handler: their type had none and there was no `onAny`. */
+  readonly unhandled: number;
+  /** Events acked without running the handler because `dedupe` had seen their id. */
+  readonly duplicates: number;
+};
+
+/**
+ * A subscriber's lifecycle events, on `subscriber.events.on(name, fn)`.
+ *
+ * @example
+ * import { EventBus, EventSubscriber, memoryTransport } from 'switchboard';
+ * const bus = new EventBus({ source: 'mailer', transport: memoryTransport() });
+ * const subscriber = new EventSubscriber(bus, { group: 'mailer' });
+ * subscriber.events.on('dead-lettered', ({ reason, messageId }) => console.warn(reason, messageId));
+ */
+export type EventSubscriberEvents = {
+  /** A handler succeeded; the event will be acknowledged. */
+  delivered: {
+    readonly event: EventEnvelope;
+    readonly messageId: string;
+    readonly deliveryCount: number;
+    readonly durationMs: number;
+  };
+  /**
+   * A handler threw. `final` when this was the last allowed delivery (durable
+   * mode: the transport dead-letters it; broadcast mode: never retried).
+   */
+  'handler-failed': {
+    readonly event: EventEnvelope;
+    readonly messageId: string;
+    readonly deliveryCount: number;
+    readonly error: unknown;
+    readonly final: boolean;
+  };
+  /** The subscriber refused a message for good (its data does not match the definition). */
+  'dead-lettered': {
+    readonly event: EventEnvelope;
+    readonly messageId: string;
+    readonly reason: string;
+    readonly error: unknown;
+  };
+  started: {
+    readonly group: string;
+    readonly consumer: string;
+    readonly topics: readonly string[];
+  };
+  stopped: { readonly group: string; readonly consumer: string; readonly drained: boolean };
+};
