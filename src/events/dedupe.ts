@@ -2,8 +2,12 @@ import { integerOption } from '../internal/options.js';
 
 /**
  * Remembers which events a group has handled, for `EventSubscriber`'s
- * `dedupe` option. The subscriber claims `group:eventId` before running a
- * handler, and releases the claim when the handler fails so a retry can run it.
+ * `dedupe` option. Before running a handler the subscriber claims
+ * `group:eventId` with a short lease (the subscription's `claimIdleMs`); after
+ * success it completes the claim, kept for `ttlMs`; after a failure it
+ * releases it so a retry can run. A consumer that crashes mid-handler leaves
+ * only the lease, which expires just as its message is taken over by another
+ * consumer: a crash never turns into a lost event.
  *
  * The default is {@link MemoryDedupeStore} (one process only); a store shared
  * by every consumer of a group (Redis `SET key 1 NX PX ttlMs`) comes with the
@@ -14,13 +18,19 @@ import { integerOption } from '../internal/options.js';
  * const seen = new Set<string>();
  * const store: DedupeStore = {
  *   claim: async (key) => !seen.has(key) && Boolean(seen.add(key)),
+ *   complete: async () => undefined,
  *   release: async (key) => void seen.delete(key),
  * };
  */
 export type DedupeStore = {
-  /** Marks `key` as handled for `ttlMs`; resolves `false` when it already was (a duplicate). */
-  claim(key: string, ttlMs: number): Promise<boolean>;
-  /** Forgets `key`, so the event can be handled again. */
+  /**
+   * Claims `key` for `leaseMs` while its handler runs; resolves `false` when it
+   * is already handled or claimed (a duplicate).
+   */
+  claim(key: string, leaseMs: number): Promise<boolean>;
+  /** The handler succeeded: remember `key` as handled for `ttlMs`. */
+  complete(key: string, ttlMs: number): Promise<void>;
+  /** The handler failed: forget `key`, so a retry can handle the event. */
   release(key: string): Promise<void>;
 };
 
@@ -45,7 +55,7 @@ export class MemoryDedupeStore implements DedupeStore {
     this.#maxEntries = integerOption('maxEntries', options.maxEntries ?? 100_000);
   }
 
-  claim(key: string, ttlMs: number): Promise<boolean> {
+  claim(key: string, leaseMs: number): Promise<boolean> {
     const now = Date.now();
     const expiresAt = this.#expiries.get(key);
     if (expiresAt !== undefined && expiresAt > now) return Promise.resolve(false);
@@ -55,8 +65,14 @@ export class MemoryDedupeStore implements DedupeStore {
       if (oldest.done === true) break;
       this.#expiries.delete(oldest.value);
     }
-    this.#expiries.set(key, now + ttlMs);
+    this.#expiries.set(key, now + leaseMs);
     return Promise.resolve(true);
+  }
+
+  complete(key: string, ttlMs: number): Promise<void> {
+    this.#expiries.delete(key); // re-inserted last: the newest entry is evicted last
+    this.#expiries.set(key, Date.now() + ttlMs);
+    return Promise.resolve();
   }
 
   release(key: string): Promise<void> {

@@ -69,7 +69,7 @@ export async function dispatchEvent(
   const { settings } = d;
   const key = `${settings.group}:${event.id}`;
   if (d.dedupe !== undefined && settings.dedupeTtlMs !== undefined) {
-    if (!(await d.dedupe.claim(key, settings.dedupeTtlMs))) {
+    if (!(await d.dedupe.claim(key, settings.claimIdleMs))) {
       d.stats.duplicates += 1;
       return undefined;
     }
@@ -94,6 +94,12 @@ export async function dispatchEvent(
       final,
     });
     throw error;
+  }
+  if (d.dedupe !== undefined && settings.dedupeTtlMs !== undefined) {
+    // The handler ran: a failure to remember it must not make the transport run it again.
+    await d.dedupe.complete(key, settings.dedupeTtlMs).catch((completeError: unknown) => {
+      d.logger.warn({ key, error: completeError }, 'dedupe complete failed');
+    });
   }
   d.emitter.emit('delivered', {
     event: typed,
