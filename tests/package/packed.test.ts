@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +96,15 @@ const EXPECTED = {
 };
 
 describe(`the packed tarball on Node ${process.version}`, () => {
+  it('imports its dependencies and zod instead of bundling them', async () => {
+    const built = await readFile(join(root, 'dist', 'index.js'), 'utf8');
+    for (const dependency of ['zod', 'ky', 'ioredis', 'undici', 'p-retry', 'mitt']) {
+      expect(built).toContain(`from "${dependency}"`);
+    }
+    // One zod for the user's schemas and ours: a bundled copy would be hundreds of KB.
+    expect(built.length).toBeLessThan(400_000);
+  });
+
   it('works with import from an ES module', async () => {
     await writeFile(
       join(consumer, 'esm.mjs'),
