@@ -5,6 +5,7 @@
  */
 export { RedisServerError, startRedisServer } from './redis-server.js';
 export type { RedisServer, RedisServerOptions } from './redis-server.js';
+export { createTestRegistry } from './test-registry.js';
 export { createTestService } from './test-service.js';
 export type {
   RecordedRequest,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestService, type TestService } from 'switchboard/testing';
+import { createTestRegistry, createTestService, type TestService } from 'switchboard/testing';
 
 let services: TestService[] = [];
 async function service(name?: string): Promise<TestService> {
@@ -85,5 +85,23 @@ describe('createTestService', () => {
     const response = await fetch(`${api.url}/slow`);
     expect(await response.text()).toBe('late');
     expect(Date.now() - started).toBeGreaterThanOrEqual(75);
+  });
+});
+
+describe('createTestRegistry', () => {
+  it('holds the services by name, with health checks off', async () => {
+    const auth = await service('auth');
+    const product = await service('product');
+    const registry = createTestRegistry([auth, product]);
+    const checked = createTestRegistry([auth], { health: { intervalMs: 10, timeoutMs: 50 } });
+    expect(registry.services().sort()).toEqual(['auth', 'product']);
+    expect(registry.resolve('auth').baseUrl).toBe(auth.url);
+    await auth.close();
+    // No background check notices the closed service: the test decides.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(registry.instances('auth')[0]?.status).toBe('healthy');
+    expect(checked.instances('auth')[0]?.status).not.toBe('healthy');
+    await registry.close();
+    await checked.close();
   });
 });
