@@ -3,6 +3,9 @@
  *
  * @module
  */
+export type { DataMatcher, EventMatcher } from './event-matching.js';
+export { createRecordingBus, RecordingBus } from './recording-bus.js';
+export type { RecordingBusOptions, WaitForEventOptions } from './recording-bus.js';
 export { RedisServerError, startRedisServer } from './redis-server.js';
 export type { RedisServer, RedisServerOptions } from './redis-server.js';
 export { createTestRegistry } from './test-registry.js';
