@@ -1,4 +1,41 @@
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
+import {
+  EventBus,
+  EventSubscriber,
+  UserEvents,
+  memoryTransport,
+  type EventSubscriberOptions,
+} from 'switchboard';
+
+const closers: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+/**
+ * A bus on a fresh memory transport, and a `subscribe` that makes subscribers
+ * with fast retries; everything is closed after the test.
+ */
+export function subscriberSetup(options: { maxEventBytes?: number } = {}) {
+  const transport = memoryTransport();
+  const bus = new EventBus({ source: 'subscriber-test', transport, ...options });
+  closers.push(() => bus.close());
+  const subscribe = (overrides: Partial<EventSubscriberOptions> = {}): EventSubscriber => {
+    const subscriber = new EventSubscriber(bus, {
+      group: 'g',
+      retryBaseDelayMs: 1,
+      retryMaxDelayMs: 5,
+      ...overrides,
+    });
+    closers.push(() => subscriber.stop());
+    return subscriber;
+  };
+  return { bus, transport, subscribe };
+}
+
+/** A `user.login` event for user `userId`. */
+export const login = (userId = 1) => UserEvents.login.create({ userId, email: 'ada@example.com' });
 
 /** Polls `check` until it stops throwing, for at most `timeoutMs`; rethrows its last error. */
 export async function eventually(

@@ -1,40 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  EventBus,
-  EventSubscriber,
-  UserEvents,
-  encodeEvent,
-  memoryTransport,
-  type EventSubscriberOptions,
-} from 'switchboard';
-import { eventually, settle } from './bus-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { UserEvents, encodeEvent } from 'switchboard';
+import { eventually, login, settle, subscriberSetup } from './bus-helpers.js';
 
 // Poison messages and dedupe: what an EventSubscriber refuses or skips.
 
-const closers: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
-
-function setup(options: { maxEventBytes?: number } = {}) {
-  const transport = memoryTransport();
-  const bus = new EventBus({ source: 'subscriber-test', transport, ...options });
-  closers.push(() => bus.close());
-  const subscribe = (overrides: Partial<EventSubscriberOptions> = {}): EventSubscriber => {
-    const subscriber = new EventSubscriber(bus, {
-      group: 'g',
-      retryBaseDelayMs: 1,
-      retryMaxDelayMs: 5,
-      ...overrides,
-    });
-    closers.push(() => subscriber.stop());
-    return subscriber;
-  };
-  return { bus, transport, subscribe };
-}
-
-const login = (userId = 1) => UserEvents.login.create({ userId, email: 'ada@example.com' });
+const setup = subscriberSetup;
 
 describe('EventSubscriber: poison messages', () => {
   it('dead-letters malformed, invalid and oversized messages with a reason, consumer unharmed', async () => {

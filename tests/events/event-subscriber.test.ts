@@ -1,42 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  EventBus,
   EventSubscriber,
   ProductEvents,
   UserEvents,
   currentCorrelation,
-  memoryTransport,
   withCorrelation,
   type CorrelationContext,
   type EventBusEvents,
-  type EventSubscriberOptions,
 } from 'switchboard';
-import { eventually, expectPending, gate, settle } from './bus-helpers.js';
+import { eventually, expectPending, gate, login, settle, subscriberSetup } from './bus-helpers.js';
 
-const closers: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
-
-function setup(options: { maxEventBytes?: number } = {}) {
-  const transport = memoryTransport();
-  const bus = new EventBus({ source: 'subscriber-test', transport, ...options });
-  closers.push(() => bus.close());
-  const subscribe = (overrides: Partial<EventSubscriberOptions> = {}): EventSubscriber => {
-    const subscriber = new EventSubscriber(bus, {
-      group: 'g',
-      retryBaseDelayMs: 1,
-      retryMaxDelayMs: 5,
-      ...overrides,
-    });
-    closers.push(() => subscriber.stop());
-    return subscriber;
-  };
-  return { bus, transport, subscribe };
-}
-
-const login = (userId = 1) => UserEvents.login.create({ userId, email: 'ada@example.com' });
+const setup = subscriberSetup;
 
 describe('EventSubscriber: correlation', () => {
   it("runs handlers in the event's correlation context, with the event as causation", async () => {
