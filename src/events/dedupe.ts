@@ -1,4 +1,5 @@
 import { integerOption } from '../internal/options.js';
+import { TtlCache } from '../internal/ttl-cache.js';
 
 /**
  * Remembers which events a group has handled, for `EventSubscriber`'s
@@ -35,7 +36,7 @@ export type DedupeStore = {
 };
 
 /**
- * An in-process {@link DedupeStore}: bounded (the oldest claim is forgotten
+ * An in-process {@link DedupeStore}: bounded (the least recently used claim is forgotten
  * first when full), entries expire after their TTL, no timers.
  *
  * @example
@@ -47,41 +48,35 @@ export type DedupeStore = {
  * });
  */
 export class MemoryDedupeStore implements DedupeStore {
-  readonly #expiries = new Map<string, number>();
-  readonly #maxEntries: number;
+  // Every entry carries its own TTL (a lease, or the dedupe window).
+  readonly #entries: TtlCache<true>;
 
   /** @param options.maxEntries The most claims kept. @default 100_000 */
   constructor(options: { readonly maxEntries?: number } = {}) {
-    this.#maxEntries = integerOption('maxEntries', options.maxEntries ?? 100_000);
+    this.#entries = new TtlCache(
+      Infinity,
+      integerOption('maxEntries', options.maxEntries ?? 100_000),
+    );
   }
 
   claim(key: string, leaseMs: number): Promise<boolean> {
-    const now = Date.now();
-    const expiresAt = this.#expiries.get(key);
-    if (expiresAt !== undefined && expiresAt > now) return Promise.resolve(false);
-    this.#expiries.delete(key);
-    while (this.#expiries.size >= this.#maxEntries) {
-      const oldest = this.#expiries.keys().next();
-      if (oldest.done === true) break;
-      this.#expiries.delete(oldest.value);
-    }
-    this.#expiries.set(key, now + leaseMs);
+    if (this.#entries.get(key) !== undefined) return Promise.resolve(false);
+    this.#entries.set(key, true, Date.now(), leaseMs);
     return Promise.resolve(true);
   }
 
   complete(key: string, ttlMs: number): Promise<void> {
-    this.#expiries.delete(key); // re-inserted last: the newest entry is evicted last
-    this.#expiries.set(key, Date.now() + ttlMs);
+    this.#entries.set(key, true, Date.now(), ttlMs);
     return Promise.resolve();
   }
 
   release(key: string): Promise<void> {
-    this.#expiries.delete(key);
+    this.#entries.delete(key);
     return Promise.resolve();
   }
 
-  /** Claims held (expired ones included until they are evicted). */
+  /** Claims held (expired ones included until they are read or evicted). */
   get size(): number {
-    return this.#expiries.size;
+    return this.#entries.size;
   }
 }

@@ -21,14 +21,19 @@ export class TtlCache<V> {
     return entry.value;
   }
 
-  set(key: string, value: V, now = Date.now()): void {
+  /** Stores `value` for the cache's TTL, or for `ttlMs` when given. */
+  set(key: string, value: V, now = Date.now(), ttlMs = this.#ttlMs): void {
     this.#entries.delete(key);
     while (this.#entries.size >= this.#maxEntries) {
       const oldest = this.#entries.keys().next();
       if (oldest.done === true) break;
       this.#entries.delete(oldest.value);
     }
-    this.#entries.set(key, { value, expiresAt: now + this.#ttlMs });
+    this.#entries.set(key, { value, expiresAt: now + ttlMs });
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key);
   }
 
   get size(): number {

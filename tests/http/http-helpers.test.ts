@@ -170,4 +170,15 @@ describe('TtlCache', () => {
     expect(cache.get('c', 1_010)).toBeUndefined();
     expect(cache.size).toBe(1);
   });
+
+  it('takes a TTL per entry and deletes on demand', () => {
+    const cache = new TtlCache<string>(1_000, 10);
+    cache.set('short', 's', 0, 10);
+    cache.set('long', 'l', 0);
+    expect(cache.get('short', 9)).toBe('s');
+    expect(cache.get('short', 10)).toBeUndefined();
+    expect(cache.get('long', 999)).toBe('l');
+    cache.delete('long');
+    expect(cache.get('long', 0)).toBeUndefined();
+  });
 });
