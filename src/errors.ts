@@ -335,6 +335,36 @@ export class ClosedError extends SwitchboardError {
   }
 }
 
+/**
+ * An event transport could not do what was asked: Redis refused or failed a
+ * command, or stayed unreachable for longer than the transport waits. Nothing
+ * was silently dropped: a failed publish may be retried (a publish whose reply
+ * was lost can then be stored twice; handlers are at-least-once anyway).
+ *
+ * @example
+ * import { isSwitchboardError } from 'switchboard';
+ * if (isSwitchboardError(error, 'TRANSPORT')) console.log(error.transport, error.operation);
+ */
+export class TransportError extends SwitchboardError {
+  override readonly name = 'TransportError';
+  override readonly code = 'TRANSPORT';
+  /** The transport's kind, e.g. `'redis'`. */
+  readonly transport: string;
+  /** What failed, e.g. `'publish'`, `'list dead letters'`. */
+  readonly operation: string;
+
+  constructor(
+    transport: string,
+    operation: string,
+    message: string,
+    options: SwitchboardErrorOptions = {},
+  ) {
+    super(`The ${transport} transport could not ${operation}: ${message}`, options);
+    this.transport = transport;
+    this.operation = operation;
+  }
+}
+
 /** Every error class by its code; {@link isSwitchboardError} narrows with it. */
 export type SwitchboardErrorByCode = {
   SWITCHBOARD_ERROR: SwitchboardError;
@@ -353,6 +383,7 @@ export type SwitchboardErrorByCode = {
   EVENT_VALIDATION: EventValidationError;
   EVENT_DECODE: EventDecodeError;
   CLOSED: ClosedError;
+  TRANSPORT: TransportError;
 };
 
 /** The codes the library's own errors carry. */

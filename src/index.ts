@@ -23,6 +23,7 @@ export {
   ServiceUnavailableError,
   SwitchboardError,
   TimeoutError,
+  TransportError,
   abortErrorFrom,
   isAbortError,
   isClientError,
@@ -128,7 +129,7 @@ export { LeastOutstandingBalancer } from './registry/balancers/least-outstanding
 // registry store
 export { redisRegistryStore } from './registry/redis-registry-store.js';
 export type { RedisRegistryStoreOptions } from './registry/redis-registry-store.js';
-export type { RedisConnection } from './registry/redis-store/connection.js';
+export type { RedisConnection } from './internal/redis/connection.js';
 
 // events
 export { EventEnvelopeSchema, fromCloudEvent, toCloudEvent } from './events/envelope.js';
@@ -176,6 +177,8 @@ export type { DedupeStore } from './events/dedupe.js';
 // events: transports
 export { memoryTransport } from './events/memory/memory-transport.js';
 export type { MemoryTransportOptions } from './events/memory/memory-options.js';
+export { redisTransport } from './events/redis/redis-transport.js';
+export type { RedisTransportOptions } from './events/redis/redis-options.js';
 export type {
   DeadLetter,
   DeadLetterStore,

@@ -50,7 +50,8 @@ export class EventBus {
   readonly maxEventBytes: number;
   /** The bus's logger; subscribers log through it unless given their own. */
   readonly logger: Logger;
-  readonly #transport: EventTransport;
+  /** Where events go: the transport the bus was made with. */
+  readonly transport: EventTransport;
   readonly #ownsTransport: boolean;
   readonly #events = new TypedEmitter<EventBusEvents>();
   readonly #subscriptions = new Set<TransportSubscription>();
@@ -65,7 +66,7 @@ export class EventBus {
       throw new TypeError('Invalid option `transport`: expected an EventTransport');
     }
     this.source = source;
-    this.#transport = options.transport;
+    this.transport = options.transport;
     this.#ownsTransport = options.ownsTransport ?? true;
     this.maxEventBytes = integerOption(
       'maxEventBytes',
@@ -92,7 +93,7 @@ export class EventBus {
     const prepared = prepareEvent(event, this.source, this.maxEventBytes);
     const topic = options.topic ?? topicOfType(prepared.event.type);
     const signal = options.signal;
-    const messageId = await this.#transport.publish(
+    const messageId = await this.transport.publish(
       topic,
       prepared.payload,
       signal === undefined ? undefined : { signal },
@@ -127,7 +128,7 @@ export class EventBus {
     });
     if (prepared.length === 0) return [];
     const signal = options.signal;
-    const ids = await this.#transport.publishMany(
+    const ids = await this.transport.publishMany(
       prepared.map(({ topic, payload }) => ({ topic, payload })),
       signal === undefined ? undefined : { signal },
     );
@@ -158,7 +159,7 @@ export class EventBus {
     handler: BusMessageHandler,
   ): Promise<TransportSubscription> {
     this.#assertOpen('subscribe');
-    const inner = await this.#transport.subscribe(spec, this.#decoding(spec, handler));
+    const inner = await this.transport.subscribe(spec, this.#decoding(spec, handler));
     const subscriptions = this.#subscriptions;
     let stopped: Promise<void> | undefined;
     const subscription: TransportSubscription = {
@@ -183,10 +184,10 @@ export class EventBus {
    */
   async health(options: { readonly signal?: AbortSignal } = {}): Promise<EventBusHealth> {
     throwIfAborted(options.signal);
-    const transport = await this.#transport.health();
+    const transport = await this.transport.health();
     return {
       ...transport,
-      transport: this.#transport.kind,
+      transport: this.transport.kind,
       source: this.source,
       subscriptions: this.#subscriptions.size,
       closed: this.#closed !== undefined,
@@ -195,7 +196,7 @@ export class EventBus {
 
   /** Dead letters of the transport: list, redrive, delete. */
   get deadLetters(): EventTransport['deadLetters'] {
-    return this.#transport.deadLetters;
+    return this.transport.deadLetters;
   }
 
   /**
@@ -224,7 +225,7 @@ export class EventBus {
   async #shutdown(): Promise<void> {
     try {
       await Promise.allSettled([...this.#subscriptions].map((s) => s.stop({ drain: true })));
-      if (this.#ownsTransport) await this.#transport.close();
+      if (this.#ownsTransport) await this.transport.close();
     } finally {
       this.#events.clear();
     }

@@ -149,7 +149,10 @@ export class EventSubscriber {
       routes: this.#routes,
       any: this.#any,
       settings: s,
-      dedupe: s.dedupeTtlMs === undefined ? undefined : (s.dedupeStore ?? new MemoryDedupeStore()),
+      dedupe:
+        s.dedupeTtlMs === undefined
+          ? undefined
+          : (s.dedupeStore ?? this.#bus.transport.dedupeStore?.() ?? new MemoryDedupeStore()),
       emitter: this.#emitter,
       stats: this.#stats,
       logger: s.logger ?? this.#bus.logger,

@@ -66,7 +66,8 @@ export type EventSubscriberOptions = {
   readonly mode?: DeliveryMode;
   /**
    * Skip an event id this group already handled within `ttlMs` (acked without
-   * running the handler). `store` defaults to an in-memory store of this process.
+   * running the handler). `store` defaults to the transport's shared store (Redis:
+   * `SET NX`, seen by every process of the group), else an in-memory store of this process.
    * @default no deduplication
    */
   readonly dedupe?: { readonly ttlMs: number; readonly store?: DedupeStore };

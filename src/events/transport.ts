@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { DedupeStore } from './dedupe.js';
+
 /** One message as a transport hands it to a subscriber. */
 export type TransportMessage = {
   /** The transport's id of the message (a stream entry id, a counter), unique per topic. */
@@ -145,6 +147,12 @@ export type EventTransport = {
   ): Promise<string[]>;
   subscribe(spec: SubscriptionSpec, handler: MessageHandler): Promise<TransportSubscription>;
   readonly deadLetters: DeadLetterStore;
+  /**
+   * A dedupe store every consumer of a group shares, when the transport has
+   * one (Redis does). `EventSubscriber`'s `dedupe` option uses it by default;
+   * without it, each process remembers on its own.
+   */
+  dedupeStore?(): DedupeStore;
   health(): Promise<TransportHealth>;
   /** Stops every subscription (draining) and releases what the transport owns. Idempotent. */
   close(): Promise<void>;

@@ -2,7 +2,7 @@ import { throwIfAborted } from '../internal/abort.js';
 import { integerOption, invalidOption, nameOption } from '../internal/options.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { RegistryStore } from './registry-store.js';
-import type { RedisConnection } from './redis-store/connection.js';
+import type { RedisConnection } from '../internal/redis/connection.js';
 import { RedisRegistryStore, type Settings } from './redis-store/store.js';
 
 /**

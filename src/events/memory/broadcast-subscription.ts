@@ -2,7 +2,7 @@ import { raceAbort } from '../../internal/abort.js';
 import type { Mitt } from '../../internal/mitt.js';
 import type { Logger } from '../../logger.js';
 import type { MessageHandler, SubscriptionSpec, TransportSubscription } from '../transport.js';
-import { errorText, invokeHandler } from './handler-outcome.js';
+import { errorText, invokeHandler } from '../handler-outcome.js';
 import { BROADCAST_QUEUE_LIMIT } from './memory-options.js';
 import type { LogEntry } from './topic-log.js';
 

@@ -1,6 +1,6 @@
 import { raceAbort } from '../../internal/abort.js';
 import type { MessageHandler, SubscriptionSpec, TransportSubscription } from '../transport.js';
-import { invokeHandler, type HandlerOutcome } from './handler-outcome.js';
+import { invokeHandler, type HandlerOutcome } from '../handler-outcome.js';
 import type { GroupConsumer, MemoryGroup, PendingEntry } from './memory-group.js';
 
 type InFlight = { readonly group: MemoryGroup; readonly done: Promise<void> };

@@ -2,7 +2,7 @@ import { throwIfAborted } from '../../internal/abort.js';
 import { integerOption } from '../../internal/options.js';
 import type { DeadLetter, DeadLetterStore } from '../transport.js';
 import { DEAD_LETTER_LIMIT } from './memory-options.js';
-import { settle } from './settle.js';
+import { settle } from '../../internal/settle.js';
 
 /** Puts a dead letter back into the group that failed it; false when that is not possible. */
 export type Redeliver = (letter: DeadLetter) => boolean;

@@ -1,7 +1,7 @@
 import type { DeadLetter, PoisonVerdict, StartPosition, SubscriptionSpec } from '../transport.js';
 import { MAX_TIMER_MS } from '../../internal/options.js';
-import { errorText } from './handler-outcome.js';
-import type { TimerSet } from './timer-set.js';
+import { errorText } from '../handler-outcome.js';
+import type { TimerSet } from '../../internal/timer-set.js';
 import type { LogEntry, TopicLog } from './topic-log.js';
 
 /** A message delivered to a group and not yet acknowledged. */

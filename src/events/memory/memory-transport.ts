@@ -19,9 +19,9 @@ import {
   type MemoryTransportOptions,
   type ResolvedMemoryOptions,
 } from './memory-options.js';
-import { settle } from './settle.js';
-import { validateSpec } from './subscription-spec.js';
-import { TimerSet } from './timer-set.js';
+import { settle } from '../../internal/settle.js';
+import { validateSpec, type MessageIdFormat } from '../subscription-spec.js';
+import { TimerSet } from '../../internal/timer-set.js';
 import { TopicLog, type LogEntry } from './topic-log.js';
 
 /**
@@ -70,6 +70,11 @@ import { TopicLog, type LogEntry } from './topic-log.js';
 export function memoryTransport(options?: MemoryTransportOptions): EventTransport {
   return new MemoryTransport(resolveMemoryOptions(options));
 }
+
+const MEMORY_IDS: MessageIdFormat = {
+  pattern: /^\d+$/,
+  description: 'a memory transport id (digits)',
+};
 
 class MemoryTransport implements EventTransport {
   readonly kind = 'memory';
@@ -133,7 +138,7 @@ class MemoryTransport implements EventTransport {
   subscribe(spec: SubscriptionSpec, handler: MessageHandler): Promise<TransportSubscription> {
     return settle(() => {
       this.#checkOpen('subscribe');
-      validateSpec(spec);
+      validateSpec(spec, MEMORY_IDS);
       const stopped = (): void => {
         this.#subscriptions.delete(subscription);
       };

@@ -1,4 +1,4 @@
-import type { RedisClient } from './connection.js';
+import type { RedisClient } from '../../internal/redis/connection.js';
 import type { RegistryKeys } from './keys.js';
 
 // Every script reads the clock with TIME on the Redis server, so expiry scores

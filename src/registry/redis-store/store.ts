@@ -9,8 +9,8 @@ import {
   openConnection,
   type RedisClient,
   type RedisConnection,
-} from './connection.js';
-import { withDeadline } from './deadline.js';
+} from '../../internal/redis/connection.js';
+import { withDeadline } from '../../internal/redis/deadline.js';
 import { registryKeys, type RegistryKeys } from './keys.js';
 import { OutageLog } from './outage-log.js';
 import { serialiseRecord } from './records.js';

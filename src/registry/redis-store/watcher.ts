@@ -1,7 +1,7 @@
 import type { Logger } from '../../logger.js';
 import type { InstanceRecord } from '../service-instance.js';
-import { closeConnection, type RedisClient } from './connection.js';
-import { withDeadline } from './deadline.js';
+import { closeConnection, type RedisClient } from '../../internal/redis/connection.js';
+import { withDeadline } from '../../internal/redis/deadline.js';
 import type { RegistryKeys } from './keys.js';
 import { OutageLog } from './outage-log.js';
 import { parseRecord } from './records.js';

@@ -4,14 +4,17 @@ import {
   invalidOption,
   nameOption,
   timerOption,
-} from '../../internal/options.js';
-import type { SubscriptionSpec } from '../transport.js';
+} from '../internal/options.js';
+import type { SubscriptionSpec } from './transport.js';
+
+/** How a transport's message ids look, for checking `start: { afterId }`. */
+export type MessageIdFormat = { readonly pattern: RegExp; readonly description: string };
 
 /**
  * Checks a subscription spec eagerly. The bus applies defaults, but a
  * transport is public API of its own (users and the contract suite call it).
  */
-export function validateSpec(spec: SubscriptionSpec): void {
+export function validateSpec(spec: SubscriptionSpec, ids: MessageIdFormat): void {
   if (!Array.isArray(spec.topics) || spec.topics.length === 0) {
     invalidOption('topics', 'expected a non-empty array of topic names', TypeError);
   }
@@ -32,8 +35,8 @@ export function validateSpec(spec: SubscriptionSpec): void {
   if (
     start !== 'latest' &&
     start !== 'earliest' &&
-    !(typeof afterId === 'string' && /^\d+$/.test(afterId))
+    !(typeof afterId === 'string' && ids.pattern.test(afterId))
   ) {
-    invalidOption('start', 'expected a memory transport id (digits) as `afterId`', TypeError);
+    invalidOption('start', `expected ${ids.description} as \`afterId\``, TypeError);
   }
 }

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { invalidOption } from '../../internal/options.js';
+import { invalidOption } from '../options.js';
 import { withDeadline } from './deadline.js';
 
 /**

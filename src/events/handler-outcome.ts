@@ -1,4 +1,4 @@
-import type { MessageHandler, PoisonVerdict, TransportMessage } from '../transport.js';
+import type { MessageHandler, PoisonVerdict, TransportMessage } from './transport.js';
 
 /** How a handler call ended; never a rejected promise. */
 export type HandlerOutcome =

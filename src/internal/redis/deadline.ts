@@ -1,5 +1,5 @@
 import { TimeoutError } from '../../errors.js';
-import { raceAbort } from '../../internal/abort.js';
+import { raceAbort } from '../abort.js';
 
 /**
  * Settles like `promise`, or rejects with a {@link TimeoutError} after

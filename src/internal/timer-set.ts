@@ -1,6 +1,6 @@
 /**
- * The background timers of one memory transport (retry backoffs, claims of
- * abandoned messages): unref'd, so they never keep a process alive, and all
+ * Background timers owned by one object (retry backoffs, claims of abandoned
+ * messages): unref'd, so they never keep a process alive, and all
  * cleared by `close()`.
  */
 export class TimerSet {

@@ -1,0 +1,466 @@
+import { delay, raceAbort } from '../../internal/abort.js';
+import { MAX_TIMER_MS } from '../../internal/options.js';
+import { TimerSet } from '../../internal/timer-set.js';
+import type { Logger } from '../../logger.js';
+import { errorText, invokeHandler, type HandlerOutcome } from '../handler-outcome.js';
+import type { MessageHandler, SubscriptionSpec, TransportSubscription } from '../transport.js';
+import { GroupCommands, type DeadLetterCause } from './group-commands.js';
+import { heldKey, redisBackoffMs, type HeldMessage, type StreamRef } from './held-message.js';
+import { MESSAGE_ID_FIELD, PAYLOAD_FIELD, type RedisKeys } from './keys.js';
+import type { RedisLink } from './redis-link.js';
+import { BlockingReader } from './blocking-reader.js';
+import type { ResolvedRedisOptions } from './redis-options.js';
+import { isRedisError, parseReadReply, type StreamEntry } from './stream-reply.js';
+
+type Running = { readonly held: HeldMessage; readonly done: Promise<void> };
+
+/** What a durable subscription needs from its transport. */
+export type DurableHost = {
+  readonly link: RedisLink;
+  readonly keys: RedisKeys;
+  readonly options: ResolvedRedisOptions;
+  readonly onStopped: () => void;
+};
+
+/**
+ * One consumer of a consumer group on Redis Streams.
+ *
+ * - Reads with `XREADGROUP … BLOCK` on a connection of its own, and only as
+ *   many entries as it has free handler slots, so nothing waits in the process
+ *   while it ages in the pending list.
+ * - Acknowledges (`XACK`) only after the handler succeeded. A failed message
+ *   waits for its retry delay in a timer, then is re-claimed with `XCLAIM`
+ *   (Redis counts the delivery, so the count survives crashes), without
+ *   holding up the messages behind it; after `maxDeliveries` it goes to the
+ *   dead letters, in one transaction with its acknowledgement.
+ * - Renews the lease of every message it holds (`XCLAIM … JUSTID`) every
+ *   third of `claimIdleMs`, so a slow handler is never taken over while it is
+ *   alive; and takes over messages idle for `claimIdleMs` on consumers that
+ *   stopped renewing them (`XAUTOCLAIM`).
+ * - Survives Redis going away: reads back off and resume; a group that
+ *   vanished (`NOGROUP`: the stream was deleted, or Redis restarted without
+ *   persistence) is re-created after the last entry read, not re-read from
+ *   the start of time, and not skipped past either.
+ */
+export class DurableSubscription implements TransportSubscription {
+  readonly #spec: SubscriptionSpec;
+  readonly #handler: MessageHandler;
+  readonly #host: DurableHost;
+  readonly #logger: Logger;
+  readonly #commands: GroupCommands;
+  readonly #streams: readonly StreamRef[];
+  readonly #byKey: ReadonlyMap<string, StreamRef>;
+  readonly #reader: BlockingReader;
+  /** The last entry read from each topic stream: where a vanished group is re-created. */
+  readonly #lastRead = new Map<string, string>();
+  readonly #claimCursors = new Map<string, string>();
+  readonly #buffered: HeldMessage[] = [];
+  readonly #running = new Map<string, Running>();
+  readonly #retrying = new Map<string, HeldMessage>();
+  readonly #settling = new Map<
+    string,
+    { readonly held: HeldMessage; readonly done: Promise<void> }
+  >();
+  readonly #timers = new TimerSet();
+  /** Aborts handlers when the subscription stops without draining. */
+  readonly #handlers = new AbortController();
+  /** Aborts the read loop's waits when the subscription stops. */
+  readonly #halt = new AbortController();
+  #loop: Promise<void> = Promise.resolve();
+  #slotFreed: (() => void) | undefined;
+  #claiming = false;
+  #intervals: ReturnType<typeof setInterval>[] = [];
+  #stopping: Promise<void> | undefined;
+
+  private constructor(spec: SubscriptionSpec, handler: MessageHandler, host: DurableHost) {
+    this.#spec = spec;
+    this.#handler = handler;
+    this.#host = host;
+    this.#logger = host.options.logger;
+    this.#commands = new GroupCommands(
+      host.link,
+      host.keys,
+      spec.group,
+      spec.consumer,
+      host.options.deadLetterMaxLen,
+    );
+    this.#streams = spec.topics.flatMap((topic) => [
+      { key: host.keys.stream(topic), topic, redrive: false },
+      { key: host.keys.redrive(topic, spec.group), topic, redrive: true },
+    ]);
+    this.#byKey = new Map(this.#streams.map((stream) => [stream.key, stream]));
+    this.#reader = new BlockingReader(host.link);
+  }
+
+  /** Creates the groups, then starts reading; rejects (and cleans up) if the groups cannot be created. */
+  static async start(
+    spec: SubscriptionSpec,
+    handler: MessageHandler,
+    host: DurableHost,
+  ): Promise<DurableSubscription> {
+    const subscription = new DurableSubscription(spec, handler, host);
+    try {
+      await subscription.#createGroups(false);
+    } catch (error) {
+      await subscription.#reader.close(host.options.commandTimeoutMs);
+      throw error;
+    }
+    subscription.#begin();
+    return subscription;
+  }
+
+  stats(): { readonly inFlight: number; readonly pending: number } {
+    return {
+      inFlight: this.#running.size,
+      pending:
+        this.#running.size + this.#buffered.length + this.#retrying.size + this.#settling.size,
+    };
+  }
+
+  stop(options: { readonly drain?: boolean; readonly signal?: AbortSignal } = {}): Promise<void> {
+    this.#stopping ??= this.#stop(options.drain ?? true, options.signal);
+    return this.#stopping;
+  }
+
+  #begin(): void {
+    const { claimIdleMs } = this.#spec;
+    const renew = setInterval(() => void this.#renewLeases(), Math.max(5, claimIdleMs / 3));
+    const claim = setInterval(() => void this.#claimAbandoned(), Math.max(10, claimIdleMs / 2));
+    renew.unref();
+    claim.unref();
+    this.#intervals = [renew, claim];
+    this.#loop = this.#readLoop();
+  }
+
+  async #stop(drain: boolean, signal: AbortSignal | undefined): Promise<void> {
+    this.#halt.abort();
+    this.#timers.clear();
+    // Not started yet, or waiting for a retry: left pending, taken over after claimIdleMs.
+    this.#buffered.length = 0;
+    this.#retrying.clear();
+    this.#slotFreed?.();
+    await this.#reader.interrupt(this.#loop);
+    try {
+      if (drain) {
+        const work = [...this.#running.values(), ...this.#settling.values()];
+        const all = Promise.all(work.map(({ done }) => done));
+        await (signal === undefined ? all : raceAbort(all, signal));
+      }
+    } finally {
+      // What still runs is abandoned: its messages stay pending for another consumer.
+      this.#handlers.abort();
+      this.#running.clear();
+      for (const interval of this.#intervals) clearInterval(interval);
+      await this.#reader.close(this.#host.options.commandTimeoutMs);
+      this.#host.onStopped();
+    }
+  }
+
+  // A method, not a getter: TypeScript would keep a narrowed value across awaits.
+  #stopped(): boolean {
+    return this.#halt.signal.aborted;
+  }
+
+  async #createGroups(recovering: boolean): Promise<void> {
+    for (const stream of this.#streams) {
+      await this.#commands.createGroup(stream, this.#startId(stream, recovering));
+    }
+  }
+
+  #startId(stream: StreamRef, recovering: boolean): string {
+    // A redrive stream only ever holds this group's letters: all of them are for it.
+    if (stream.redrive) return '0';
+    if (recovering) return this.#lastRead.get(stream.key) ?? '0';
+    const { start } = this.#spec;
+    return start === 'latest' ? '$' : start === 'earliest' ? '0' : start.afterId;
+  }
+
+  async #readLoop(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopped()) {
+      const free = this.#freeSlots();
+      if (free <= 0) {
+        await new Promise<void>((resolve) => {
+          this.#slotFreed = resolve;
+        });
+        this.#slotFreed = undefined;
+        continue;
+      }
+      try {
+        // COUNT applies to each stream: split the free slots between them.
+        const reply = await this.#read(Math.ceil(free / this.#streams.length));
+        if (failures > 0) {
+          this.#logger.info(
+            { group: this.#spec.group, after: failures },
+            'event stream reads resumed',
+          );
+        }
+        failures = 0;
+        if (!this.#stopped()) this.#accept(reply);
+      } catch (error) {
+        if (this.#stopped()) return;
+        failures += 1;
+        this.#host.link.noteError(error);
+        if (isRedisError(error, 'NOGROUP')) {
+          this.#logger.warn({ group: this.#spec.group }, 'consumer group vanished; re-creating it');
+          await this.#createGroups(true).catch((failure: unknown) => {
+            this.#host.link.noteError(failure);
+          });
+        } else {
+          this.#logger.warn(
+            { group: this.#spec.group, failures, error: errorText(error) },
+            'event stream read failed; retrying',
+          );
+        }
+        await delay(redisBackoffMs(failures), this.#halt.signal).catch(() => undefined);
+      }
+    }
+  }
+
+  async #read(count: number): Promise<Map<string, StreamEntry[]>> {
+    const keys = this.#streams.map((stream) => stream.key);
+    const reply = await this.#reader.read('XREADGROUP', [
+      'GROUP',
+      this.#spec.group,
+      this.#spec.consumer,
+      'COUNT',
+      count,
+      'BLOCK',
+      Math.min(this.#host.options.blockMs, MAX_TIMER_MS),
+      'STREAMS',
+      ...keys,
+      ...keys.map(() => '>'),
+    ]);
+    return parseReadReply(reply);
+  }
+
+  #freeSlots(): number {
+    return this.#spec.concurrency - this.#running.size - this.#buffered.length;
+  }
+
+  #accept(reply: Map<string, StreamEntry[]>): void {
+    for (const [key, entries] of reply) {
+      const stream = this.#byKey.get(key);
+      if (stream === undefined) continue;
+      for (const entry of entries) {
+        if (!stream.redrive) this.#lastRead.set(key, entry.id);
+        this.#admit(stream, entry, 1);
+      }
+    }
+    this.#pump();
+  }
+
+  /** Takes an entry this consumer now holds: buffered to run, or dead-lettered if it cannot be. */
+  #admit(stream: StreamRef, entry: StreamEntry, deliveryCount: number): void {
+    if (this.#isHeld(heldKey(stream, entry.id))) return;
+    const held = toHeld(stream, entry, deliveryCount);
+    const payload = entry.fields?.get(PAYLOAD_FIELD);
+    if (entry.fields === null) {
+      // Deleted (trimmed) while pending: nothing left to deliver.
+      void this.#finish(held, () => this.#commands.ack(held));
+    } else if (payload === undefined) {
+      const fields = JSON.stringify(Object.fromEntries(entry.fields));
+      void this.#deadLetter(
+        { ...held, message: { ...held.message, payload: fields } },
+        { reason: 'malformed-entry', error: `no "${PAYLOAD_FIELD}" field`, deliveryCount },
+      );
+    } else {
+      this.#buffered.push(held);
+    }
+  }
+
+  #isHeld(key: string): boolean {
+    return (
+      this.#running.has(key) ||
+      this.#retrying.has(key) ||
+      this.#settling.has(key) ||
+      this.#buffered.some((held) => heldKey(held.stream, held.entryId) === key)
+    );
+  }
+
+  #pump(): void {
+    while (!this.#stopped() && this.#running.size < this.#spec.concurrency) {
+      const held = this.#buffered.shift();
+      if (held === undefined) return;
+      this.#run(held);
+    }
+  }
+
+  #run(held: HeldMessage): void {
+    const key = heldKey(held.stream, held.entryId);
+    // Settles once the outcome is written to Redis, so a draining stop waits for the acknowledgement.
+    const done = invokeHandler(this.#handler, held.message, this.#handlers.signal).then((outcome) =>
+      this.#settle(key, held, outcome),
+    );
+    this.#running.set(key, { held, done });
+  }
+
+  #settle(key: string, held: HeldMessage, outcome: HandlerOutcome): Promise<void> {
+    // Abandoned by a stop without drain: it stays pending for another consumer.
+    if (!this.#running.delete(key)) return Promise.resolve();
+    const { deliveryCount } = held.message;
+    let written = Promise.resolve();
+    if (!outcome.ok) {
+      if (deliveryCount >= this.#spec.maxDeliveries) {
+        written = this.#deadLetter(held, {
+          reason: 'max-deliveries',
+          error: outcome.error,
+          deliveryCount,
+        });
+      } else {
+        this.#retryLater(key, held, this.#retryDelay(deliveryCount));
+      }
+    } else if (outcome.poison !== undefined) {
+      const { reason, error } = outcome.poison;
+      written = this.#deadLetter(held, { reason, error, deliveryCount });
+    } else {
+      written = this.#finish(held, () => this.#commands.ack(held));
+    }
+    this.#pump();
+    this.#slotFreed?.();
+    return written;
+  }
+
+  #deadLetter(held: HeldMessage, cause: DeadLetterCause): Promise<void> {
+    return this.#finish(held, () => this.#commands.deadLetter(held, cause));
+  }
+
+  /**
+   * Runs an acknowledgement (or a dead-lettering), retrying through a Redis
+   * outage while the message stays held. If it still cannot be done, the
+   * message stays pending and is delivered again: at least once, never lost.
+   */
+  #finish(held: HeldMessage, write: () => Promise<unknown>): Promise<void> {
+    const key = heldKey(held.stream, held.entryId);
+    const done = (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await write();
+          return;
+        } catch (error) {
+          // The group is gone, and with it the pending entry: nothing to acknowledge.
+          if (isRedisError(error, 'NOGROUP')) return;
+          this.#host.link.noteError(error);
+          if (this.#handlers.signal.aborted || attempt >= 10) {
+            this.#logger.warn(
+              { group: this.#spec.group, id: held.message.id, error: errorText(error) },
+              'could not acknowledge; the message will be delivered again',
+            );
+            return;
+          }
+          await delay(redisBackoffMs(attempt), this.#handlers.signal).catch(() => undefined);
+        }
+      }
+    })().finally(() => {
+      this.#settling.delete(key);
+    });
+    this.#settling.set(key, { held, done });
+    return done;
+  }
+
+  #retryLater(key: string, held: HeldMessage, ms: number): void {
+    this.#retrying.set(key, held);
+    this.#timers.after(ms, () => {
+      void this.#retry(key, held);
+    });
+  }
+
+  async #retry(key: string, held: HeldMessage): Promise<void> {
+    if (this.#stopped() || this.#retrying.get(key) !== held) return;
+    let entry: StreamEntry | undefined;
+    try {
+      entry = await this.#commands.reclaim(held);
+    } catch (error) {
+      this.#host.link.noteError(error);
+      if (!this.#stopped()) this.#retryLater(key, held, redisBackoffMs(1));
+      return;
+    }
+    this.#retrying.delete(key);
+    // Gone: acknowledged elsewhere, or trimmed from the stream.
+    if (entry === undefined || this.#stopped()) return;
+    this.#admit(held.stream, entry, held.message.deliveryCount + 1);
+    this.#pump();
+  }
+
+  #retryDelay(deliveryCount: number): number {
+    try {
+      const ms = this.#spec.retryDelayMs(deliveryCount);
+      return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_TIMER_MS) : 0;
+    } catch (error) {
+      this.#logger.warn(
+        { group: this.#spec.group, error: errorText(error) },
+        'retryDelayMs threw; retrying now',
+      );
+      return 0;
+    }
+  }
+
+  async #renewLeases(): Promise<void> {
+    const byStream = new Map<StreamRef, string[]>();
+    const add = ({ stream, entryId }: HeldMessage): void => {
+      const ids = byStream.get(stream);
+      if (ids === undefined) byStream.set(stream, [entryId]);
+      else ids.push(entryId);
+    };
+    for (const { held } of this.#running.values()) add(held);
+    for (const { held } of this.#settling.values()) add(held);
+    for (const held of this.#retrying.values()) add(held);
+    for (const held of this.#buffered) add(held);
+    await Promise.all(
+      [...byStream].map(([stream, ids]) =>
+        this.#commands.renew(stream, ids).catch((error: unknown) => {
+          this.#host.link.noteError(error);
+        }),
+      ),
+    );
+  }
+
+  async #claimAbandoned(): Promise<void> {
+    if (this.#claiming || this.#stopped()) return;
+    this.#claiming = true;
+    try {
+      for (const stream of this.#streams) {
+        const free = this.#freeSlots();
+        if (free <= 0 || this.#stopped()) break;
+        const { cursor, claimed } = await this.#commands.claimIdle(
+          stream,
+          this.#spec.claimIdleMs,
+          this.#claimCursors.get(stream.key) ?? '0-0',
+          free,
+        );
+        this.#claimCursors.set(stream.key, cursor);
+        if (this.#stopped()) break;
+        for (const { entry, deliveryCount } of claimed) {
+          // Every earlier delivery ended without an outcome: its consumer died or stopped.
+          if (deliveryCount - 1 >= this.#spec.maxDeliveries) {
+            if (this.#isHeld(heldKey(stream, entry.id))) continue;
+            void this.#deadLetter(toHeld(stream, entry, deliveryCount - 1), {
+              reason: 'max-deliveries',
+              error: 'every delivery ended with its consumer stopping or crashing',
+              deliveryCount: deliveryCount - 1,
+            });
+          } else {
+            this.#admit(stream, entry, deliveryCount);
+          }
+        }
+      }
+      this.#pump();
+    } catch (error) {
+      // NOGROUP included: the read loop re-creates the group.
+      this.#host.link.noteError(error);
+    } finally {
+      this.#claiming = false;
+    }
+  }
+}
+
+/** A held message from a stream entry; a redriven entry keeps the id it had in the topic's stream. */
+function toHeld(stream: StreamRef, entry: StreamEntry, deliveryCount: number): HeldMessage {
+  const fields = entry.fields;
+  const id = stream.redrive ? (fields?.get(MESSAGE_ID_FIELD) ?? entry.id) : entry.id;
+  return {
+    stream,
+    entryId: entry.id,
+    message: { id, topic: stream.topic, payload: fields?.get(PAYLOAD_FIELD) ?? '', deliveryCount },
+  };
+}

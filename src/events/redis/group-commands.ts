@@ -1,0 +1,180 @@
+import { errorText } from '../handler-outcome.js';
+import type { RedisKeys } from './keys.js';
+import type { HeldMessage, StreamRef } from './held-message.js';
+import type { Command, RedisLink } from './redis-link.js';
+import {
+  parseAutoClaimReply,
+  parseEntries,
+  parsePendingCounts,
+  type StreamEntry,
+} from './stream-reply.js';
+import { isRedisError } from './stream-reply.js';
+
+/** Why a message was dead-lettered, and with what. */
+export type DeadLetterCause = {
+  readonly reason: string;
+  readonly error: unknown;
+  readonly deliveryCount: number;
+};
+
+/**
+ * The Redis commands of one consumer in one group: create the group,
+ * acknowledge, dead-letter, retry (re-claim with a new delivery), renew
+ * leases, and take over messages abandoned by dead consumers.
+ */
+export class GroupCommands {
+  readonly group: string;
+  readonly consumer: string;
+  readonly #link: RedisLink;
+  readonly #keys: RedisKeys;
+  readonly #deadLetterMaxLen: number;
+
+  constructor(
+    link: RedisLink,
+    keys: RedisKeys,
+    group: string,
+    consumer: string,
+    deadLetterMaxLen: number,
+  ) {
+    this.#link = link;
+    this.#keys = keys;
+    this.group = group;
+    this.consumer = consumer;
+    this.#deadLetterMaxLen = deadLetterMaxLen;
+  }
+
+  /** `XGROUP CREATE … MKSTREAM`; a group that already exists keeps its position. */
+  async createGroup(stream: StreamRef, startId: string): Promise<void> {
+    try {
+      await this.#link.call('create a consumer group', [
+        'XGROUP',
+        'CREATE',
+        stream.key,
+        this.group,
+        startId,
+        'MKSTREAM',
+      ]);
+    } catch (error) {
+      if (!isRedisError(error, 'BUSYGROUP')) throw error;
+    }
+  }
+
+  ack({ stream, entryId }: HeldMessage): Promise<unknown> {
+    const ack: Command = ['XACK', stream.key, this.group, entryId];
+    // A redriven entry is only this group's: nothing else will read it again.
+    return stream.redrive
+      ? this.#link.multi('acknowledge', [ack, ['XDEL', stream.key, entryId]])
+      : this.#link.call('acknowledge', ack);
+  }
+
+  /** Stores the dead letter and acknowledges the message in one transaction. */
+  async deadLetter(held: HeldMessage, cause: DeadLetterCause): Promise<void> {
+    const { stream, entryId, message } = held;
+    await this.#link.call('dead-letter', ['SADD', this.#keys.deadTopics(), stream.topic]);
+    const commands: Command[] = [
+      [
+        'XADD',
+        this.#keys.deadLetters(stream.topic),
+        'MAXLEN',
+        '~',
+        this.#deadLetterMaxLen,
+        '*',
+        'topic',
+        stream.topic,
+        'group',
+        this.group,
+        'messageId',
+        message.id,
+        'payload',
+        message.payload,
+        'reason',
+        cause.reason,
+        'error',
+        errorText(cause.error),
+        'deliveryCount',
+        cause.deliveryCount,
+        'failedAt',
+        Date.now(),
+      ],
+      ['XACK', stream.key, this.group, entryId],
+    ];
+    if (stream.redrive) commands.push(['XDEL', stream.key, entryId]);
+    await this.#link.multi('dead-letter', commands);
+  }
+
+  /** Takes the message back for a new delivery (Redis counts it); `undefined` once it is gone. */
+  async reclaim({ stream, entryId }: HeldMessage): Promise<StreamEntry | undefined> {
+    const reply = await this.#link.call('retry', [
+      'XCLAIM',
+      stream.key,
+      this.group,
+      this.consumer,
+      0,
+      entryId,
+    ]);
+    return parseEntries(reply)[0];
+  }
+
+  /** Resets the idle time of held messages without counting a delivery (`JUSTID`). */
+  async renew(stream: StreamRef, entryIds: readonly string[]): Promise<void> {
+    await this.#link.call('renew leases', [
+      'XCLAIM',
+      stream.key,
+      this.group,
+      this.consumer,
+      0,
+      ...entryIds,
+      'JUSTID',
+    ]);
+  }
+
+  /**
+   * `XAUTOCLAIM`: up to `count` messages idle for `minIdleMs` on any consumer
+   * of the group, with the delivery count each now has.
+   */
+  async claimIdle(
+    stream: StreamRef,
+    minIdleMs: number,
+    cursor: string,
+    count: number,
+  ): Promise<{
+    readonly cursor: string;
+    readonly claimed: { readonly entry: StreamEntry; readonly deliveryCount: number }[];
+  }> {
+    const reply = parseAutoClaimReply(
+      await this.#link.call('claim abandoned messages', [
+        'XAUTOCLAIM',
+        stream.key,
+        this.group,
+        this.consumer,
+        Math.ceil(minIdleMs),
+        cursor,
+        'COUNT',
+        count,
+      ]),
+    );
+    const first = reply.entries[0];
+    const last = reply.entries.at(-1);
+    if (first === undefined || last === undefined) return { cursor: reply.cursor, claimed: [] };
+    // XAUTOCLAIM does not say how often each was delivered; XPENDING does.
+    const counts = parsePendingCounts(
+      await this.#link.call('claim abandoned messages', [
+        'XPENDING',
+        stream.key,
+        this.group,
+        first.id,
+        last.id,
+        // Our own held messages may sit in the same id range.
+        reply.entries.length + 1_000,
+        this.consumer,
+      ]),
+    );
+    return {
+      cursor: reply.cursor,
+      claimed: reply.entries.map((entry) => ({
+        entry,
+        deliveryCount: counts.get(entry.id) ?? 1,
+      })),
+    };
+  }
+}

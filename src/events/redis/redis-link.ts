@@ -1,0 +1,138 @@
+import { SwitchboardError, TransportError } from '../../errors.js';
+import { throwIfAborted } from '../../internal/abort.js';
+import {
+  closeConnection,
+  openConnection,
+  type RedisClient,
+} from '../../internal/redis/connection.js';
+import { withDeadline } from '../../internal/redis/deadline.js';
+import type { ResolvedRedisOptions } from './redis-options.js';
+
+/** One command of a `MULTI`: the name, then its arguments. */
+export type Command = readonly [string, ...(string | number)[]];
+
+/**
+ * The transport's command connection: every command waits for the
+ * connection to be ready (bounded by `commandTimeoutMs` and the caller's
+ * signal) before it is written, so a command that timed out while Redis was
+ * away is never sent later from ioredis's offline queue behind the caller's
+ * back. Failures become typed errors: `TimeoutError`, `AbortError`, or a
+ * {@link TransportError} carrying Redis's own error as `cause`.
+ */
+export class RedisLink {
+  readonly client: RedisClient;
+  readonly #owned: boolean;
+  readonly #timeoutMs: number;
+  #lastError: string | undefined;
+  #ready: Promise<void> | undefined;
+
+  constructor(options: ResolvedRedisOptions) {
+    const { client, owned } = openConnection(options.connection, (error) => {
+      this.#lastError = error.message;
+    });
+    this.client = client;
+    this.#owned = owned;
+    this.#timeoutMs = options.commandTimeoutMs;
+  }
+
+  get connected(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  get lastError(): string | undefined {
+    return this.#lastError;
+  }
+
+  /** Remembers a background failure for `health()`. */
+  noteError(error: unknown): void {
+    this.#lastError = error instanceof Error ? error.message : String(error);
+  }
+
+  call(operation: string, command: Command, signal?: AbortSignal): Promise<unknown> {
+    const [name, ...args] = command;
+    return this.#run(operation, signal, () => this.client.call(name, args));
+  }
+
+  /** Runs `commands` atomically (`MULTI`/`EXEC`); rejects if any of them failed. */
+  multi(operation: string, commands: readonly Command[], signal?: AbortSignal): Promise<unknown[]> {
+    return this.#run(operation, signal, async () => {
+      const replies = await this.client
+        .multi(commands.map((command) => ['call', ...command]))
+        .exec();
+      if (replies === null) throw new Error('the transaction was aborted');
+      return replies.map(([error, reply]) => {
+        if (error !== null) throw error;
+        return reply;
+      });
+    });
+  }
+
+  /** Sends `commands` in one round trip without a transaction (a cluster may route them apart). */
+  pipeline(
+    operation: string,
+    commands: readonly Command[],
+    signal?: AbortSignal,
+  ): Promise<unknown[]> {
+    return this.#run(operation, signal, async () => {
+      const replies = await this.client
+        .pipeline(commands.map((command) => ['call', ...command]))
+        .exec();
+      return (replies ?? []).map(([error, reply]) => {
+        if (error !== null) throw error;
+        return reply;
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return this.#owned ? closeConnection(this.client, this.#timeoutMs) : Promise.resolve();
+  }
+
+  async #run<T>(
+    operation: string,
+    signal: AbortSignal | undefined,
+    send: () => Promise<T>,
+  ): Promise<T> {
+    throwIfAborted(signal);
+    try {
+      return await withDeadline(
+        this.#whenReady().then(send),
+        this.#timeoutMs,
+        `Redis ${operation}`,
+        signal,
+      );
+    } catch (error) {
+      if (error instanceof SwitchboardError) throw error;
+      this.noteError(error);
+      const message = error instanceof Error ? error.message : String(error);
+      throw new TransportError('redis', operation, message, { cause: error });
+    }
+  }
+
+  /** One shared wait per outage, so a thousand publishes during it add one listener, not a thousand. */
+  #whenReady(): Promise<void> {
+    const { client } = this;
+    if (client.status === 'ready') return Promise.resolve();
+    if (client.status === 'end') return Promise.reject(new Error('the connection was closed'));
+    if (client.status === 'wait') void client.connect().catch(() => undefined);
+    this.#ready ??= new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error): void => {
+        client.off('ready', onReady);
+        client.off('end', onEnd);
+        this.#ready = undefined;
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const onReady = (): void => {
+        settle();
+      };
+      const onEnd = (): void => {
+        settle(new Error('the connection was closed'));
+      };
+      // Not 'error': ioredis reports each failed reconnect there and goes on trying.
+      client.on('ready', onReady);
+      client.on('end', onEnd);
+    });
+    return this.#ready;
+  }
+}

@@ -1,0 +1,97 @@
+import type { Cluster, Redis } from 'ioredis';
+import { integerOption, invalidOption, timerOption } from '../../internal/options.js';
+import type { RedisConnection } from '../../internal/redis/connection.js';
+import { silentLogger, type Logger } from '../../logger.js';
+
+/**
+ * Options of {@link redisTransport}. Give `url` or `client` (or `redis`, which
+ * takes either, or ioredis options).
+ *
+ * @example
+ * import { redisTransport } from 'switchboard';
+ * const transport = redisTransport({ url: 'redis://127.0.0.1:6379', prefix: 'shop' });
+ */
+export type RedisTransportOptions = {
+  /** A `redis://` or `rediss://` URL; the transport opens and closes its own connections. */
+  readonly url?: string;
+  /**
+   * A client you already have. The transport uses it for commands and
+   * `duplicate()`s it for each subscription's blocking reads; `close()` leaves
+   * yours open.
+   */
+  readonly client?: Redis | Cluster;
+  /** Anything {@link RedisConnection} accepts, when `url` and `client` are not enough. */
+  readonly redis?: RedisConnection;
+  /**
+   * Namespace of every key; services that talk to each other use the same
+   * prefix. No whitespace or braces.
+   * @default 'switchboard'
+   */
+  readonly prefix?: string;
+  /**
+   * Trims each topic's stream to about this many entries on publish
+   * (`XADD … MAXLEN ~`). Off by default: trimming drops the oldest entries
+   * whether or not every group has read them, so a group that falls further
+   * behind than `maxLen` loses events.
+   * @default undefined (never trimmed)
+   */
+  readonly maxLen?: number;
+  /**
+   * How long one blocking read waits for new entries before it loops. Only
+   * the idle cost: stopping interrupts a read at once.
+   * @default 5_000
+   */
+  readonly blockMs?: number;
+  /**
+   * The longest a command (a publish, an acknowledgement, a dead-letter read)
+   * waits, reconnection included, before it fails with a `TimeoutError`.
+   * @default 10_000
+   */
+  readonly commandTimeoutMs?: number;
+  /**
+   * Dead letters kept per topic (approximately; the oldest go first).
+   * @default 10_000
+   */
+  readonly deadLetterMaxLen?: number;
+  /**
+   * Where background trouble goes: a read that failed and will be retried, a
+   * group re-created, an acknowledgement that had to wait.
+   * @default silentLogger
+   */
+  readonly logger?: Logger;
+};
+
+/** The options with their defaults applied. */
+export type ResolvedRedisOptions = {
+  readonly connection: RedisConnection;
+  readonly prefix: string;
+  readonly maxLen: number | undefined;
+  readonly blockMs: number;
+  readonly commandTimeoutMs: number;
+  readonly deadLetterMaxLen: number;
+  readonly logger: Logger;
+};
+
+/** Names that end up inside keys: no whitespace, no braces (they would move the cluster hash tag). */
+export const KEY_PART = /^[^\s{}]{1,200}$/;
+
+/** Applies the defaults and validates, without touching the caller's object. */
+export function resolveRedisOptions(options: RedisTransportOptions): ResolvedRedisOptions {
+  const given = [options.url, options.client, options.redis].filter((value) => value !== undefined);
+  if (given.length !== 1) {
+    invalidOption('url', 'give exactly one of `url`, `client` or `redis`', TypeError);
+  }
+  const prefix = options.prefix ?? 'switchboard';
+  if (typeof prefix !== 'string' || !KEY_PART.test(prefix)) {
+    invalidOption('prefix', 'expected 1–200 characters without whitespace or braces', TypeError);
+  }
+  return {
+    connection: given[0] as RedisConnection,
+    prefix,
+    maxLen: options.maxLen === undefined ? undefined : integerOption('maxLen', options.maxLen),
+    blockMs: timerOption('blockMs', options.blockMs ?? 5_000),
+    commandTimeoutMs: timerOption('commandTimeoutMs', options.commandTimeoutMs ?? 10_000),
+    deadLetterMaxLen: integerOption('deadLetterMaxLen', options.deadLetterMaxLen ?? 10_000),
+    logger: options.logger ?? silentLogger,
+  };
+}

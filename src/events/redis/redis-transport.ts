@@ -1,0 +1,181 @@
+import { ClosedError } from '../../errors.js';
+import { Cluster } from 'ioredis';
+import { invalidOption, nameOption } from '../../internal/options.js';
+import type { DedupeStore } from '../dedupe.js';
+import { validateSpec, type MessageIdFormat } from '../subscription-spec.js';
+import type {
+  EventTransport,
+  MessageHandler,
+  SubscriptionSpec,
+  TransportHealth,
+  TransportSubscription,
+} from '../transport.js';
+import { BroadcastSubscription } from './broadcast-subscription.js';
+import { DurableSubscription } from './durable-subscription.js';
+import { PAYLOAD_FIELD, RedisKeys } from './keys.js';
+import { RedisDeadLetters } from './redis-dead-letters.js';
+import { RedisDedupeStore } from './redis-dedupe-store.js';
+import { RedisLink, type Command } from './redis-link.js';
+import {
+  KEY_PART,
+  resolveRedisOptions,
+  type RedisTransportOptions,
+  type ResolvedRedisOptions,
+} from './redis-options.js';
+
+const STREAM_IDS: MessageIdFormat = {
+  pattern: /^\d+(-\d+)?$/,
+  description: 'a Redis stream id (`<ms>-<seq>`)',
+};
+
+/**
+ * The durable {@link EventTransport}: Redis Streams, on ioredis.
+ *
+ * - Each topic is a stream (`<prefix>:events:{<topic>}`); publishing is one
+ *   `XADD`, resolved once Redis holds the entry (as durable as the server's
+ *   persistence settings make it: use `appendonly yes` for events you cannot
+ *   lose).
+ * - Durable subscriptions are consumer groups: each group gets each event at
+ *   least once, spread over its consumers; acknowledged after the handler
+ *   succeeds; retried with backoff without blocking later events;
+ *   dead-lettered after `maxDeliveries`; taken over `claimIdleMs` after a
+ *   consumer died, never while it lives (leases are renewed).
+ * - Broadcast subscriptions read the same streams without a group: every live
+ *   subscriber gets each event, best effort.
+ * - Dead letters are kept in Redis and can be listed, redriven and deleted.
+ * - `dedupeStore()` gives a dedupe store shared by every process of a group.
+ *
+ * See the README's "Guarantees" for what is and is not promised.
+ *
+ * @param options - see {@link RedisTransportOptions}; one of `url`, `client` or `redis` is required.
+ * @throws {TypeError | RangeError} at once for an invalid option.
+ *
+ * @example
+ * import { EventBus, redisTransport } from 'switchboard';
+ * const bus = new EventBus({
+ *   source: 'product-service',
+ *   transport: redisTransport({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }),
+ * });
+ * await bus.close();
+ */
+export function redisTransport(options: RedisTransportOptions): EventTransport {
+  return new RedisTransport(resolveRedisOptions(options));
+}
+
+class RedisTransport implements EventTransport {
+  readonly kind = 'redis';
+  readonly deadLetters: RedisDeadLetters;
+  readonly #options: ResolvedRedisOptions;
+  readonly #keys: RedisKeys;
+  readonly #link: RedisLink;
+  readonly #subscriptions = new Set<TransportSubscription>();
+  #closing: Promise<void> | undefined;
+
+  constructor(options: ResolvedRedisOptions) {
+    this.#options = options;
+    this.#keys = new RedisKeys(options.prefix);
+    this.#link = new RedisLink(options);
+    this.deadLetters = new RedisDeadLetters(this.#link, this.#keys, (operation) => {
+      this.#checkOpen(operation);
+    });
+  }
+
+  async publish(
+    topic: string,
+    payload: string,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<string> {
+    this.#checkOpen('publish');
+    const id = await this.#link.call('publish', this.#xadd(topic, payload), options.signal);
+    return String(id);
+  }
+
+  async publishMany(
+    messages: readonly { readonly topic: string; readonly payload: string }[],
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<string[]> {
+    this.#checkOpen('publish');
+    // Validate everything first: a bad message fails the batch before anything is sent.
+    const commands = messages.map(({ topic, payload }) => this.#xadd(topic, payload));
+    if (commands.length === 0) return [];
+    // One round trip; atomic on a single server. A cluster spreads topics over
+    // nodes, where a transaction cannot span them.
+    const ids =
+      this.#link.client instanceof Cluster
+        ? await this.#link.pipeline('publish', commands, options.signal)
+        : await this.#link.multi('publish', commands, options.signal);
+    return ids.map(String);
+  }
+
+  async subscribe(spec: SubscriptionSpec, handler: MessageHandler): Promise<TransportSubscription> {
+    this.#checkOpen('subscribe');
+    validateSpec(spec, STREAM_IDS);
+    for (const topic of spec.topics) keyPart('topics', topic);
+    keyPart('group', spec.group);
+    const stopped = { subscription: undefined as TransportSubscription | undefined };
+    const host = {
+      link: this.#link,
+      keys: this.#keys,
+      options: this.#options,
+      onStopped: () => {
+        if (stopped.subscription !== undefined) this.#subscriptions.delete(stopped.subscription);
+      },
+    };
+    const subscription =
+      spec.mode === 'broadcast'
+        ? await BroadcastSubscription.start(spec, handler, host)
+        : await DurableSubscription.start(spec, handler, host);
+    stopped.subscription = subscription;
+    this.#subscriptions.add(subscription);
+    // Closed while the groups were being created: this one stops too.
+    if (this.#closing !== undefined) {
+      await subscription.stop();
+      this.#checkOpen('subscribe');
+    }
+    return subscription;
+  }
+
+  /** A dedupe store on this transport's Redis, shared by every consumer of a group. */
+  dedupeStore(): DedupeStore {
+    return new RedisDedupeStore(this.#link, this.#keys);
+  }
+
+  health(): Promise<TransportHealth> {
+    return Promise.resolve({
+      connected: this.#closing === undefined && this.#link.connected,
+      lastError: this.#link.lastError,
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    await Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
+    await this.#link.close();
+  }
+
+  #xadd(topic: string, payload: string): Command {
+    keyPart('topic', topic);
+    if (typeof payload !== 'string') throw new TypeError('A payload must be a string');
+    const { maxLen } = this.#options;
+    const key = this.#keys.stream(topic);
+    return maxLen === undefined
+      ? ['XADD', key, '*', PAYLOAD_FIELD, payload]
+      : ['XADD', key, 'MAXLEN', '~', maxLen, '*', PAYLOAD_FIELD, payload];
+  }
+
+  #checkOpen(operation: string): void {
+    if (this.#closing !== undefined) throw new ClosedError(`${this.kind} transport`, operation);
+  }
+}
+
+/** A name that becomes part of a key: no whitespace or braces. */
+function keyPart(option: string, value: string): void {
+  nameOption(option, value);
+  if (!KEY_PART.test(value)) {
+    invalidOption(option, `"${value}" cannot be used in a Redis key: no whitespace or braces`);
+  }
+}

@@ -1,0 +1,103 @@
+import { TransportError } from '../../errors.js';
+
+/**
+ * Reads Redis replies into plain values. Replies are checked, not cast: a reply of an unexpected shape is a
+ * bug or a foreign client setting, and fails loudly instead of losing entries.
+ */
+
+/** One stream entry: its id and its fields, `null` when it was deleted while pending. */
+export type StreamEntry = {
+  readonly id: string;
+  readonly fields: ReadonlyMap<string, string> | null;
+};
+
+/**
+ * `XREAD`/`XREADGROUP`: entries per stream key; nothing at all when the read
+ * timed out. The reply is a map under RESP3, which ioredis hands over as a
+ * flat `[key, entries, key, entries]` list (its default `replyMapping`) or an
+ * object (`replyMapping: 'resp3'`), and a list of `[key, entries]` pairs
+ * under RESP2: all three are read, whatever the client was configured with.
+ */
+export function parseReadReply(reply: unknown): Map<string, StreamEntry[]> {
+  const streams = new Map<string, StreamEntry[]>();
+  if (reply === null || reply === undefined) return streams;
+  if (reply instanceof Map) {
+    for (const [key, entries] of reply) streams.set(text(key, 'stream key'), parseEntries(entries));
+    return streams;
+  }
+  if (!Array.isArray(reply)) {
+    if (typeof reply !== 'object') throw new TypeError('Unexpected Redis reply: XREAD reply');
+    for (const [key, entries] of Object.entries(reply)) streams.set(key, parseEntries(entries));
+    return streams;
+  }
+  const list = reply as unknown[];
+  if (list.length > 0 && !Array.isArray(list[0])) {
+    for (let i = 0; i + 1 < list.length; i += 2) {
+      streams.set(text(list[i], 'stream key'), parseEntries(list[i + 1]));
+    }
+    return streams;
+  }
+  for (const stream of list) {
+    const [key, entries] = array(stream, 'XREAD stream');
+    streams.set(text(key, 'stream key'), parseEntries(entries));
+  }
+  return streams;
+}
+
+/** `XAUTOCLAIM`: the next cursor, the claimed entries and the ids deleted while pending (Redis 7). */
+export function parseAutoClaimReply(reply: unknown): {
+  readonly cursor: string;
+  readonly entries: StreamEntry[];
+  readonly deleted: string[];
+} {
+  const [cursor, entries, deleted] = array(reply, 'XAUTOCLAIM reply');
+  return {
+    cursor: text(cursor, 'XAUTOCLAIM cursor'),
+    entries: parseEntries(entries),
+    deleted: deleted === undefined ? [] : array(deleted, 'XAUTOCLAIM deleted').map(String),
+  };
+}
+
+/** A list of entries: `XRANGE`, `XCLAIM`, and inside the replies above. */
+export function parseEntries(reply: unknown): StreamEntry[] {
+  return array(reply, 'stream entries').map((raw) => {
+    const [id, fields] = array(raw, 'stream entry');
+    return { id: text(id, 'entry id'), fields: fields === null ? null : parseFields(fields) };
+  });
+}
+
+/** `XPENDING key group start end count [consumer]`: delivery counts by id. */
+export function parsePendingCounts(reply: unknown): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const raw of array(reply, 'XPENDING reply')) {
+    const [id, , , count] = array(raw, 'XPENDING entry');
+    counts.set(text(id, 'pending id'), Number(count));
+  }
+  return counts;
+}
+
+function parseFields(reply: unknown): Map<string, string> {
+  const list = array(reply, 'entry fields');
+  const fields = new Map<string, string>();
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    fields.set(text(list[i], 'field name'), text(list[i + 1], 'field value'));
+  }
+  return fields;
+}
+
+function array(value: unknown, what: string): unknown[] {
+  if (!Array.isArray(value)) throw new TypeError(`Unexpected Redis reply: ${what} is not a list`);
+  return value as unknown[];
+}
+
+function text(value: unknown, what: string): string {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  throw new TypeError(`Unexpected Redis reply: ${what} is not a string`);
+}
+
+/** True for a Redis error reply starting with `code` (`NOGROUP`, `BUSYGROUP`, …), wrapped or not. */
+export function isRedisError(error: unknown, code: string): boolean {
+  const cause = error instanceof TransportError ? error.cause : error;
+  return cause instanceof Error && cause.message.startsWith(code);
+}
