@@ -5,6 +5,7 @@ import {
   UserEvents,
   memoryTransport,
   type EventSubscriberOptions,
+  type EventTransport,
 } from 'switchboard';
 
 const closers: (() => Promise<void>)[] = [];
@@ -14,12 +15,15 @@ afterEach(async () => {
 });
 
 /**
- * A bus on a fresh memory transport, and a `subscribe` that makes subscribers
+ * A bus on a fresh transport (memory unless given), and a `subscribe` that makes subscribers
  * with fast retries; everything is closed after the test.
  */
-export function subscriberSetup(options: { maxEventBytes?: number } = {}) {
-  const transport = memoryTransport();
-  const bus = new EventBus({ source: 'subscriber-test', transport, ...options });
+export function subscriberSetup(
+  options: { maxEventBytes?: number; transport?: () => EventTransport } = {},
+) {
+  const { transport: makeTransport = () => memoryTransport(), ...busOptions } = options;
+  const transport = makeTransport();
+  const bus = new EventBus({ source: 'subscriber-test', transport, ...busOptions });
   closers.push(() => bus.close());
   const subscribe = (overrides: Partial<EventSubscriberOptions> = {}): EventSubscriber => {
     const subscriber = new EventSubscriber(bus, {

@@ -27,6 +27,9 @@ export class RedisLink {
   #ready: Promise<void> | undefined;
 
   constructor(options: ResolvedRedisOptions) {
+    // ioredis resends commands cut off by a dropped connection once it is back
+    // (turning that off leaves their promises pending for ever): a publish that
+    // timed out mid-flight may still be stored later. At least once, never lost.
     const { client, owned } = openConnection(options.connection, (error) => {
       this.#lastError = error.message;
     });
@@ -94,14 +97,17 @@ export class RedisLink {
     send: () => Promise<T>,
   ): Promise<T> {
     throwIfAborted(signal);
+    // Set when the caller stops waiting: a command still waiting for the
+    // connection is then never written, not even once Redis is back.
+    let abandoned = false;
+    const attempt = this.#whenReady().then(() => {
+      if (abandoned) throw new Error('not sent: the caller stopped waiting');
+      return send();
+    });
     try {
-      return await withDeadline(
-        this.#whenReady().then(send),
-        this.#timeoutMs,
-        `Redis ${operation}`,
-        signal,
-      );
+      return await withDeadline(attempt, this.#timeoutMs, `Redis ${operation}`, signal);
     } catch (error) {
+      abandoned = true;
       if (error instanceof SwitchboardError) throw error;
       this.noteError(error);
       const message = error instanceof Error ? error.message : String(error);

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { UserEvents, encodeEvent, type EventTransport } from 'switchboard';
+import { eventually, login, settle, subscriberSetup } from './bus-helpers.js';
+
+/**
+ * Poison messages and dedupe: what an EventSubscriber refuses or skips, on
+ * any transport (memory here, Redis in tests/events/redis/).
+ */
+export function poisonScenarios(name: string, makeTransport: () => EventTransport): void {
+  const setup = (options: { maxEventBytes?: number } = {}) =>
+    subscriberSetup({ ...options, transport: makeTransport });
+
+  describe(`EventSubscriber on ${name}: poison messages`, () => {
+    it('dead-letters malformed, invalid and oversized messages with a reason, consumer unharmed', async () => {
+      const { bus, transport, subscribe } = setup({ maxEventBytes: 4_096 });
+      const handled: number[] = [];
+      const subscriberLetters: string[] = [];
+      const subscriber = subscribe();
+      subscriber.events.on('dead-lettered', ({ reason }) => subscriberLetters.push(reason));
+      await subscriber
+        .on(UserEvents.login, (event) => {
+          handled.push(event.data.userId);
+        })
+        .start();
+      const valid = JSON.parse(encodeEvent({ ...login(9), source: 'raw' })) as Record<
+        string,
+        unknown
+      >;
+      const raw = {
+        badJson: '{"specversion": "1.0", ',
+        notAnObject: '[1, 2, 3]',
+        wrongSpecversion: JSON.stringify({ ...valid, specversion: '0.3' }),
+        missingId: JSON.stringify({ ...valid, id: undefined }),
+        wrongData: JSON.stringify({ ...valid, data: { userId: 'nine' } }),
+        oversized: JSON.stringify({ ...valid, data: { userId: 9, pad: 'x'.repeat(5_000) } }),
+        protoEnvelope: `{"__proto__": ${JSON.stringify(valid)}}`,
+      };
+      for (const payload of Object.values(raw)) await transport.publish('user', payload);
+      await bus.publish(login(10));
+      await eventually(async () => {
+        expect(handled).toEqual([10]);
+        expect(await bus.deadLetters.list({ group: 'g' })).toHaveLength(7);
+      });
+      const letters = await bus.deadLetters.list({ group: 'g' });
+      const reasonOf = (payload: string): string | undefined =>
+        letters.find((letter) => letter.payload === payload)?.reason;
+      expect(reasonOf(raw.badJson)).toBe('malformed-json');
+      expect(reasonOf(raw.notAnObject)).toBe('invalid-envelope');
+      expect(reasonOf(raw.wrongSpecversion)).toBe('unsupported-specversion');
+      expect(reasonOf(raw.missingId)).toBe('invalid-envelope');
+      expect(reasonOf(raw.wrongData)).toBe('invalid-data');
+      expect(reasonOf(raw.oversized)).toBe('too-large');
+      expect(reasonOf(raw.protoEnvelope)).toBe('invalid-envelope');
+      expect(letters.every((letter) => letter.deliveryCount === 1)).toBe(true);
+      expect(subscriberLetters).toEqual(['invalid-data']);
+      expect(({} as Record<string, unknown>)['specversion']).toBeUndefined();
+      await eventually(() => {
+        expect(subscriber.health()).toMatchObject({ running: true, pending: 0 });
+      });
+    });
+
+    it('strips __proto__ inside data: the handler gets clean data and no prototype is polluted', async () => {
+      const { transport, subscribe } = setup();
+      const data: unknown[] = [];
+      await subscribe()
+        .on(UserEvents.login, (event) => {
+          data.push(event.data);
+        })
+        .start();
+      const envelope = encodeEvent({ ...login(4), source: 'raw' }).replace(
+        '"data":{',
+        '"data":{"__proto__":{"polluted":true},',
+      );
+      expect(envelope).toContain('__proto__');
+      await transport.publish('user', envelope);
+      await eventually(() => {
+        expect(data).toHaveLength(1);
+      });
+      expect(Object.getPrototypeOf(data[0])).toBe(Object.prototype);
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+      expect(Object.keys(data[0] as object)).not.toContain('__proto__');
+    });
+  });
+
+  describe(`EventSubscriber on ${name}: dedupe`, () => {
+    it('skips an event id the group already handled', async () => {
+      const { bus, subscribe } = setup();
+      const handled: string[] = [];
+      const subscriber = subscribe({ dedupe: { ttlMs: 60_000 } });
+      await subscriber
+        .on(UserEvents.login, (event) => {
+          handled.push(event.id);
+        })
+        .start();
+      const event = login();
+      await bus.publish(event);
+      await bus.publish(event);
+      await bus.publish(login(2));
+      await eventually(() => {
+        expect(handled).toHaveLength(2);
+        expect(subscriber.health().duplicates).toBe(1);
+      });
+      await settle();
+      expect(handled.filter((id) => id === event.id)).toHaveLength(1);
+    });
+
+    it('releases the claim when the handler fails, so the retry runs it', async () => {
+      const { bus, subscribe } = setup();
+      const attempts: number[] = [];
+      const subscriber = subscribe({ dedupe: { ttlMs: 60_000 } });
+      await subscriber
+        .on(UserEvents.login, (_event, { deliveryCount }) => {
+          attempts.push(deliveryCount);
+          if (deliveryCount === 1) throw new Error('first time fails');
+        })
+        .start();
+      await bus.publish(login());
+      await eventually(() => {
+        expect(attempts).toEqual([1, 2]);
+      });
+      expect(subscriber.health().duplicates).toBe(0);
+    });
+  });
+}

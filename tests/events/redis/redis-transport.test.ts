@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import {
+  EventBus,
+  EventSubscriber,
+  UserEvents,
+  isSwitchboardError,
+  redisTransport,
+  type EventTransport,
+  type SubscriptionSpec,
+} from 'switchboard';
+import { startRedisServer } from 'switchboard/testing';
+import { poisonScenarios } from '../poison-scenarios.js';
+import { startTcpProxy } from './tcp-proxy.js';
+
+const url = inject('redisUrl');
+
+// Malformed, invalid, oversized and __proto__ entries; dedupe: the same
+// scenarios as on the memory transport, on real Redis.
+poisonScenarios('redis', () =>
+  redisTransport({ url, prefix: `poison-${randomUUID()}`, blockMs: 500 }),
+);
+
+const closers: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+function open(options: Partial<Parameters<typeof redisTransport>[0]> = {}): EventTransport {
+  const transport = redisTransport({
+    url,
+    prefix: `transport-${randomUUID()}`,
+    blockMs: 500,
+    ...options,
+  });
+  closers.push(() => transport.close());
+  return transport;
+}
+
+function client(redisUrl = url): Redis {
+  const redis = new Redis(redisUrl);
+  redis.on('error', () => undefined);
+  closers.push(() => {
+    redis.disconnect();
+  });
+  return redis;
+}
+
+function spec(overrides: Partial<SubscriptionSpec> = {}): SubscriptionSpec {
+  return {
+    topics: ['orders'],
+    mode: 'durable',
+    group: 'billing',
+    consumer: `consumer-${randomUUID()}`,
+    concurrency: 2,
+    maxDeliveries: 3,
+    retryDelayMs: () => 10,
+    claimIdleMs: 300,
+    start: 'earliest',
+    ...overrides,
+  };
+}
+
+async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('redisTransport: options', () => {
+  it('wants exactly one way to reach Redis, and key-safe names', async () => {
+    expect(() => redisTransport({})).toThrow(/exactly one of `url`, `client` or `redis`/);
+    expect(() => redisTransport({ url, client: new Redis({ lazyConnect: true }) })).toThrow(
+      TypeError,
+    );
+    expect(() => redisTransport({ url, prefix: 'a b' })).toThrow(/prefix/);
+    expect(() => redisTransport({ url, maxLen: 0 })).toThrow(RangeError);
+    const transport = open();
+    await expect(transport.publish('or{ders}', 'x')).rejects.toThrow(
+      /cannot be used in a Redis key/,
+    );
+    await expect(
+      transport.subscribe(spec({ start: { afterId: 'yesterday' } }), () => Promise.resolve()),
+    ).rejects.toThrow(/Redis stream id/);
+  });
+
+  it('leaves a client it was given open, and quits the ones it opened', async () => {
+    const mine = client();
+    const transport = redisTransport({ client: mine, prefix: `given-${randomUUID()}` });
+    await transport.subscribe(spec(), () => Promise.resolve());
+    await transport.publish('orders', 'x');
+    await transport.close();
+    expect(mine.status).toBe('ready');
+    expect(await mine.ping()).toBe('PONG');
+  });
+
+  it('trims streams to about maxLen when asked, and keeps everything when not', async () => {
+    const redis = client();
+    const trimmedPrefix = `trim-${randomUUID()}`;
+    const keptPrefix = `keep-${randomUUID()}`;
+    const trimmed = open({ prefix: trimmedPrefix, maxLen: 10 });
+    const kept = open({ prefix: keptPrefix });
+    const batch = Array.from({ length: 500 }, (_, index) => ({
+      topic: 'orders',
+      payload: `${index}`,
+    }));
+    for (let i = 0; i < 3; i++) {
+      await trimmed.publishMany(batch);
+      await kept.publishMany(batch);
+    }
+    expect(await redis.xlen(`${keptPrefix}:events:{orders}`)).toBe(1_500);
+    expect(await redis.xlen(`${trimmedPrefix}:events:{orders}`)).toBeLessThan(1_500);
+  });
+});
+
+describe('redisTransport: Redis unreachable', () => {
+  it('fails a publish while disconnected with a typed error after commandTimeoutMs, never sends it later, and recovers', async () => {
+    const server = await startRedisServer();
+    closers.push(() => server.stop());
+    const proxy = await startTcpProxy(server.port);
+    closers.push(() => proxy.close());
+    const prefix = `outage-${randomUUID()}`;
+    const transport = open({ url: proxy.url, prefix, commandTimeoutMs: 300 });
+    const received: string[] = [];
+    await transport.subscribe(spec({ start: 'latest' }), (message) => {
+      received.push(message.payload);
+      return Promise.resolve();
+    });
+    await transport.publish('orders', 'before');
+    expect((await transport.health()).connected).toBe(true);
+
+    await proxy.cut();
+    await waitFor(async () => !(await transport.health()).connected, 5_000, 'the drop noticed');
+    const started = Date.now();
+    const error: unknown = await transport.publish('orders', 'while-down').catch((e: unknown) => e);
+    expect(isSwitchboardError(error, 'TIMEOUT')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    const aborted: unknown = await transport
+      .publish('orders', 'aborted', { signal: AbortSignal.abort() })
+      .catch((e: unknown) => e);
+    expect(isSwitchboardError(aborted, 'ABORTED')).toBe(true);
+
+    await proxy.restore();
+    await waitFor(async () => (await transport.health()).connected, 10_000, 'reconnection');
+    await transport.publish('orders', 'after');
+    await waitFor(() => received.includes('after'), 10_000, 'the subscriber reading again');
+    const entries = await client(server.url).xrange(`${prefix}:events:{orders}`, '-', '+');
+    // Written only once the connection is ready: the timed-out publish was never
+    // queued, so it is not replayed behind the caller's back once Redis is back.
+    expect(entries.map(([, fields]) => fields[1])).toEqual(['before', 'after']);
+    expect(received).toEqual(['before', 'after']);
+  });
+});
+
+describe('redisTransport: shared dedupe', () => {
+  it('handles a duplicated event once across processes of one group', async () => {
+    const prefix = `dedupe-${randomUUID()}`;
+    const handled: string[] = [];
+    const buses: EventBus[] = [];
+    for (let i = 0; i < 2; i++) {
+      const bus = new EventBus({
+        source: `worker-${i}`,
+        transport: redisTransport({ url, prefix, blockMs: 500 }),
+      });
+      closers.push(() => bus.close());
+      buses.push(bus);
+      const subscriber = new EventSubscriber(bus, {
+        group: 'mailer',
+        dedupe: { ttlMs: 60_000 },
+        concurrency: 1,
+      });
+      closers.push(() => subscriber.stop());
+      await subscriber
+        .on(UserEvents.login, async (event) => {
+          handled.push(event.id);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        })
+        .start();
+    }
+    const event = UserEvents.login.create({ userId: 1, email: 'ada@example.com' });
+    // The same event published five times (a publisher retrying after lost replies).
+    const [first, second] = buses as [EventBus, EventBus];
+    for (let i = 0; i < 5; i++) await (i % 2 === 0 ? first : second).publish(event);
+    await first.publish(UserEvents.login.create({ userId: 2, email: 'bob@example.com' }));
+    await waitFor(() => handled.length >= 2, 5_000, 'both events');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(handled.filter((id) => id === event.id)).toHaveLength(1);
+    expect(handled).toHaveLength(2);
+  });
+});
+
+describe('redisTransport: broadcast and durable on one stream', () => {
+  it('gives each event to every broadcast subscriber and once to each group', async () => {
+    const transport = open();
+    const group: string[] = [];
+    const listeners = [[], []] as string[][];
+    await transport.subscribe(spec(), (message) => {
+      group.push(message.payload);
+      return Promise.resolve();
+    });
+    for (const list of listeners) {
+      await transport.subscribe(spec({ mode: 'broadcast' }), (message) => {
+        list.push(message.payload);
+        return Promise.resolve();
+      });
+    }
+    await transport.publishMany(['a', 'b', 'c'].map((payload) => ({ topic: 'orders', payload })));
+    await waitFor(
+      () => group.length === 3 && listeners.every((list) => list.length === 3),
+      5_000,
+      'deliveries',
+    );
+    expect(group).toEqual(['a', 'b', 'c']);
+    expect(listeners).toEqual([
+      ['a', 'b', 'c'],
+      ['a', 'b', 'c'],
+    ]);
+  });
+});
