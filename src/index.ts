@@ -189,6 +189,7 @@ export type {
   PoisonVerdict,
   StartPosition,
   SubscriptionSpec,
+  SubscriptionStats,
   TransportHealth,
   TransportMessage,
   TransportSubscription,

@@ -169,6 +169,9 @@ export class EventSubscriber {
           retryDelayMs: s.retryDelayMs,
           claimIdleMs: s.claimIdleMs,
           start: s.start,
+          onReconnected: ({ failures, downMs }) => {
+            this.#emitter.emit('reconnected', { group, consumer, failures, downMs });
+          },
         },
         (event, delivery) => dispatchEvent(dispatcher, event, delivery),
       );
@@ -225,6 +228,7 @@ export class EventSubscriber {
       lastError: this.#stats.lastError,
       unhandled: this.#stats.unhandled,
       duplicates: this.#stats.duplicates,
+      lag: stats.lag,
     };
   }
 

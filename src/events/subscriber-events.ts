@@ -54,6 +54,12 @@ export type SubscriberHealth = {
   readonly unhandled: number;
   /** Events acked without running the handler because `dedupe` had seen their id. */
   readonly duplicates: number;
+  /**
+   * Events on the subscribed topics this group has not read yet, as of the
+   * transport's last look (Redis: every `claimIdleMs / 2`); `undefined` when
+   * the transport cannot tell.
+   */
+  readonly lag: number | undefined;
 };
 
 /**
@@ -97,4 +103,11 @@ export type EventSubscriberEvents = {
     readonly topics: readonly string[];
   };
   stopped: { readonly group: string; readonly consumer: string; readonly drained: boolean };
+  /** Reading resumed after failures (a dropped connection, a restarted Redis). */
+  reconnected: {
+    readonly group: string;
+    readonly consumer: string;
+    readonly failures: number;
+    readonly downMs: number;
+  };
 };

@@ -49,6 +49,11 @@ export type SubscriptionSpec = {
   /** A message pending this long on a consumer that stopped renewing it is taken over. */
   readonly claimIdleMs: number;
   readonly start: StartPosition;
+  /**
+   * Called when reading resumes after failures (a dropped connection, a
+   * restarted server), with how many reads failed and for how long.
+   */
+  readonly onReconnected?: (info: { readonly failures: number; readonly downMs: number }) => void;
 };
 
 /**
@@ -89,7 +94,20 @@ export type TransportSubscription = {
    */
   stop(options?: { readonly drain?: boolean; readonly signal?: AbortSignal }): Promise<void>;
   /** Handlers in flight, and messages delivered to this group but not yet acknowledged. */
-  stats(): { readonly inFlight: number; readonly pending: number };
+  stats(): SubscriptionStats;
+};
+
+/** What a running subscription reports about itself. */
+export type SubscriptionStats = {
+  /** Handlers running now. */
+  readonly inFlight: number;
+  /** Messages delivered and not yet acknowledged (as the transport counts them). */
+  readonly pending: number;
+  /**
+   * Messages on the subscription's topics that its group has not read yet,
+   * as of the transport's last look; `undefined` when it cannot tell.
+   */
+  readonly lag?: number | undefined;
 };
 
 /** A message that failed for good, kept with why. */

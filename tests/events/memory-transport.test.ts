@@ -217,3 +217,22 @@ describe('memoryTransport', () => {
       ).rejects.toThrow(/start/);
     }));
 });
+
+describe('memoryTransport: lag', () => {
+  it('reports how many messages the group has not read yet', async () => {
+    const transport = memoryTransport();
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const subscription = await transport.subscribe(spec({ concurrency: 1 }), () => held);
+    await transport.publishMany(
+      Array.from({ length: 20 }, (_, index) => ({ topic: TOPIC, payload: `${index}` })),
+    );
+    await waitFor(() => subscription.stats().inFlight === 1);
+    expect(subscription.stats().lag).toBe(19);
+    release();
+    await waitFor(() => subscription.stats().lag === 0 && subscription.stats().inFlight === 0);
+    await transport.close();
+  });
+});

@@ -1,5 +1,10 @@
 import { raceAbort } from '../../internal/abort.js';
-import type { MessageHandler, SubscriptionSpec, TransportSubscription } from '../transport.js';
+import type {
+  MessageHandler,
+  SubscriptionSpec,
+  SubscriptionStats,
+  TransportSubscription,
+} from '../transport.js';
 import { invokeHandler, type HandlerOutcome } from '../handler-outcome.js';
 import type { GroupConsumer, MemoryGroup, PendingEntry } from './memory-group.js';
 
@@ -45,10 +50,14 @@ export class DurableSubscription implements TransportSubscription, GroupConsumer
     this.#inFlight.set(pending, { group, done });
   }
 
-  stats(): { readonly inFlight: number; readonly pending: number } {
+  stats(): SubscriptionStats {
     let pending = 0;
-    for (const group of this.#groups) pending += group.pendingCount;
-    return { inFlight: this.#inFlight.size, pending };
+    let lag = 0;
+    for (const group of this.#groups) {
+      pending += group.pendingCount;
+      lag += group.lag;
+    }
+    return { inFlight: this.#inFlight.size, pending, lag };
   }
 
   stop(options: { readonly drain?: boolean; readonly signal?: AbortSignal } = {}): Promise<void> {

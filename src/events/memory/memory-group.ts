@@ -60,6 +60,11 @@ export class MemoryGroup {
     return this.#pending.size;
   }
 
+  /** Entries in the log this group has not read yet. */
+  get lag(): number {
+    return Math.max(0, this.log.lastSeq - Math.max(this.#cursor, this.log.firstSeq - 1));
+  }
+
   /** The oldest seq this group still needs in the log. */
   keepFrom(): number {
     let min = this.#cursor + 1;

@@ -4,6 +4,7 @@ import {
   duplicateClient,
   type RedisClient,
 } from '../../internal/redis/connection.js';
+import type { ReadOutage } from './read-outage.js';
 import type { RedisLink } from './redis-link.js';
 
 /**
@@ -18,14 +19,23 @@ export class BlockingReader {
   #clientId: number | undefined;
   #reading = false;
 
-  constructor(link: RedisLink) {
+  /**
+   * @param outage - told of every dropped connection or failed reconnect, and
+   *   of the connection coming back (ioredis resends a read cut off by a drop,
+   *   so the read itself may never fail).
+   */
+  constructor(link: RedisLink, outage: ReadOutage) {
     this.#link = link;
     this.#client = duplicateClient(link.client, (error) => {
       link.noteError(error);
     });
-    // A new connection has a new id: look it up again before the next read.
     this.#client.on('close', () => {
+      // A new connection has a new id: look it up again before the next read.
       this.#clientId = undefined;
+      outage.failed();
+    });
+    this.#client.on('ready', () => {
+      outage.succeeded();
     });
   }
 

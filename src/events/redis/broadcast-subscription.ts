@@ -6,6 +6,7 @@ import { redisBackoffMs } from './held-message.js';
 import { PAYLOAD_FIELD, type RedisKeys } from './keys.js';
 import type { RedisLink } from './redis-link.js';
 import { BlockingReader } from './blocking-reader.js';
+import { ReadOutage } from './read-outage.js';
 import type { ResolvedRedisOptions } from './redis-options.js';
 import { parseEntries, parseReadReply, type StreamEntry } from './stream-reply.js';
 
@@ -33,6 +34,7 @@ export class BroadcastSubscription implements TransportSubscription {
   readonly #handler: MessageHandler;
   readonly #host: BroadcastHost;
   readonly #reader: BlockingReader;
+  readonly #outage: ReadOutage;
   /** Where each stream is read from next, by key. */
   readonly #positions = new Map<string, string>();
   readonly #topicOf = new Map<string, string>();
@@ -48,7 +50,8 @@ export class BroadcastSubscription implements TransportSubscription {
     this.#handler = handler;
     this.#host = host;
     for (const topic of spec.topics) this.#topicOf.set(host.keys.stream(topic), topic);
-    this.#reader = new BlockingReader(host.link);
+    this.#outage = new ReadOutage(spec, host.options.logger);
+    this.#reader = new BlockingReader(host.link, this.#outage);
   }
 
   /** Finds where each stream ends now, then starts reading from there. */
@@ -104,7 +107,6 @@ export class BroadcastSubscription implements TransportSubscription {
   }
 
   async #readLoop(): Promise<void> {
-    let failures = 0;
     const logger = this.#host.options.logger;
     while (!this.#stopped()) {
       const free = this.#spec.concurrency - this.#running.size;
@@ -117,7 +119,7 @@ export class BroadcastSubscription implements TransportSubscription {
       }
       try {
         const reply = await this.#read(Math.ceil(free / this.#positions.size));
-        failures = 0;
+        this.#outage.succeeded();
         if (this.#stopped()) return;
         for (const [key, entries] of reply) {
           const topic = this.#topicOf.get(key);
@@ -131,7 +133,7 @@ export class BroadcastSubscription implements TransportSubscription {
         }
       } catch (error) {
         if (this.#stopped()) return;
-        failures += 1;
+        const failures = this.#outage.failed();
         this.#host.link.noteError(error);
         logger.warn(
           { consumer: this.#spec.consumer, failures, error: errorText(error) },

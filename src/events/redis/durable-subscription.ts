@@ -3,12 +3,18 @@ import { MAX_TIMER_MS } from '../../internal/options.js';
 import { TimerSet } from '../../internal/timer-set.js';
 import type { Logger } from '../../logger.js';
 import { errorText, invokeHandler, type HandlerOutcome } from '../handler-outcome.js';
-import type { MessageHandler, SubscriptionSpec, TransportSubscription } from '../transport.js';
+import type {
+  MessageHandler,
+  SubscriptionSpec,
+  SubscriptionStats,
+  TransportSubscription,
+} from '../transport.js';
 import { GroupCommands, type DeadLetterCause } from './group-commands.js';
 import { heldKey, redisBackoffMs, type HeldMessage, type StreamRef } from './held-message.js';
 import { MESSAGE_ID_FIELD, PAYLOAD_FIELD, type RedisKeys } from './keys.js';
 import type { RedisLink } from './redis-link.js';
 import { BlockingReader } from './blocking-reader.js';
+import { ReadOutage } from './read-outage.js';
 import type { ResolvedRedisOptions } from './redis-options.js';
 import { isRedisError, parseReadReply, type StreamEntry } from './stream-reply.js';
 
@@ -51,6 +57,7 @@ export class DurableSubscription implements TransportSubscription {
   readonly #streams: readonly StreamRef[];
   readonly #byKey: ReadonlyMap<string, StreamRef>;
   readonly #reader: BlockingReader;
+  readonly #outage: ReadOutage;
   /** The last entry read from each topic stream: where a vanished group is re-created. */
   readonly #lastRead = new Map<string, string>();
   readonly #claimCursors = new Map<string, string>();
@@ -68,7 +75,9 @@ export class DurableSubscription implements TransportSubscription {
   readonly #halt = new AbortController();
   #loop: Promise<void> = Promise.resolve();
   #slotFreed: (() => void) | undefined;
-  #claiming = false;
+  #housekeeping = false;
+  /** As of the last housekeeping round. */
+  #lag: number | undefined;
   #intervals: ReturnType<typeof setInterval>[] = [];
   #stopping: Promise<void> | undefined;
 
@@ -89,7 +98,8 @@ export class DurableSubscription implements TransportSubscription {
       { key: host.keys.redrive(topic, spec.group), topic, redrive: true },
     ]);
     this.#byKey = new Map(this.#streams.map((stream) => [stream.key, stream]));
-    this.#reader = new BlockingReader(host.link);
+    this.#outage = new ReadOutage(spec, host.options.logger);
+    this.#reader = new BlockingReader(host.link, this.#outage);
   }
 
   /** Creates the groups, then starts reading; rejects (and cleans up) if the groups cannot be created. */
@@ -109,11 +119,12 @@ export class DurableSubscription implements TransportSubscription {
     return subscription;
   }
 
-  stats(): { readonly inFlight: number; readonly pending: number } {
+  stats(): SubscriptionStats {
     return {
       inFlight: this.#running.size,
       pending:
         this.#running.size + this.#buffered.length + this.#retrying.size + this.#settling.size,
+      lag: this.#lag,
     };
   }
 
@@ -125,7 +136,7 @@ export class DurableSubscription implements TransportSubscription {
   #begin(): void {
     const { claimIdleMs } = this.#spec;
     const renew = setInterval(() => void this.#renewLeases(), Math.max(5, claimIdleMs / 3));
-    const claim = setInterval(() => void this.#claimAbandoned(), Math.max(10, claimIdleMs / 2));
+    const claim = setInterval(() => void this.#housekeep(), Math.max(10, claimIdleMs / 2));
     renew.unref();
     claim.unref();
     this.#intervals = [renew, claim];
@@ -176,7 +187,6 @@ export class DurableSubscription implements TransportSubscription {
   }
 
   async #readLoop(): Promise<void> {
-    let failures = 0;
     while (!this.#stopped()) {
       const free = this.#freeSlots();
       if (free <= 0) {
@@ -189,17 +199,11 @@ export class DurableSubscription implements TransportSubscription {
       try {
         // COUNT applies to each stream: split the free slots between them.
         const reply = await this.#read(Math.ceil(free / this.#streams.length));
-        if (failures > 0) {
-          this.#logger.info(
-            { group: this.#spec.group, after: failures },
-            'event stream reads resumed',
-          );
-        }
-        failures = 0;
+        this.#outage.succeeded();
         if (!this.#stopped()) this.#accept(reply);
       } catch (error) {
         if (this.#stopped()) return;
-        failures += 1;
+        const failures = this.#outage.failed();
         this.#host.link.noteError(error);
         if (isRedisError(error, 'NOGROUP')) {
           this.#logger.warn({ group: this.#spec.group }, 'consumer group vanished; re-creating it');
@@ -415,41 +419,51 @@ export class DurableSubscription implements TransportSubscription {
     );
   }
 
-  async #claimAbandoned(): Promise<void> {
-    if (this.#claiming || this.#stopped()) return;
-    this.#claiming = true;
+  /** Every `claimIdleMs / 2`: take over abandoned messages (when slots are free), and read the lag. */
+  async #housekeep(): Promise<void> {
+    if (this.#housekeeping || this.#stopped()) return;
+    this.#housekeeping = true;
     try {
       for (const stream of this.#streams) {
-        const free = this.#freeSlots();
-        if (free <= 0 || this.#stopped()) break;
-        const { cursor, claimed } = await this.#commands.claimIdle(
-          stream,
-          this.#spec.claimIdleMs,
-          this.#claimCursors.get(stream.key) ?? '0-0',
-          free,
-        );
-        this.#claimCursors.set(stream.key, cursor);
         if (this.#stopped()) break;
-        for (const { entry, deliveryCount } of claimed) {
-          // Every earlier delivery ended without an outcome: its consumer died or stopped.
-          if (deliveryCount - 1 >= this.#spec.maxDeliveries) {
-            if (this.#isHeld(heldKey(stream, entry.id))) continue;
-            void this.#deadLetter(toHeld(stream, entry, deliveryCount - 1), {
-              reason: 'max-deliveries',
-              error: 'every delivery ended with its consumer stopping or crashing',
-              deliveryCount: deliveryCount - 1,
-            });
-          } else {
-            this.#admit(stream, entry, deliveryCount);
-          }
-        }
+        if (this.#freeSlots() > 0) await this.#claimAbandoned(stream);
       }
       this.#pump();
+      const lags = await Promise.all(
+        this.#streams.filter((stream) => !stream.redrive).map((s) => this.#commands.lag(s)),
+      );
+      this.#lag = lags.includes(undefined)
+        ? undefined
+        : lags.reduce<number>((sum, lag) => sum + (lag ?? 0), 0);
     } catch (error) {
       // NOGROUP included: the read loop re-creates the group.
       this.#host.link.noteError(error);
     } finally {
-      this.#claiming = false;
+      this.#housekeeping = false;
+    }
+  }
+
+  async #claimAbandoned(stream: StreamRef): Promise<void> {
+    const { cursor, claimed } = await this.#commands.claimIdle(
+      stream,
+      this.#spec.claimIdleMs,
+      this.#claimCursors.get(stream.key) ?? '0-0',
+      this.#freeSlots(),
+    );
+    this.#claimCursors.set(stream.key, cursor);
+    if (this.#stopped()) return;
+    for (const { entry, deliveryCount } of claimed) {
+      // Every earlier delivery ended without an outcome: its consumer died or stopped.
+      if (deliveryCount - 1 >= this.#spec.maxDeliveries) {
+        if (this.#isHeld(heldKey(stream, entry.id))) continue;
+        void this.#deadLetter(toHeld(stream, entry, deliveryCount - 1), {
+          reason: 'max-deliveries',
+          error: 'every delivery ended with its consumer stopping or crashing',
+          deliveryCount: deliveryCount - 1,
+        });
+      } else {
+        this.#admit(stream, entry, deliveryCount);
+      }
     }
   }
 }

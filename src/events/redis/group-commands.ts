@@ -5,6 +5,7 @@ import type { Command, RedisLink } from './redis-link.js';
 import {
   parseAutoClaimReply,
   parseEntries,
+  parseMap,
   parsePendingCounts,
   type StreamEntry,
 } from './stream-reply.js';
@@ -126,6 +127,21 @@ export class GroupCommands {
       ...entryIds,
       'JUSTID',
     ]);
+  }
+
+  /**
+   * Entries of `stream` the group has not read yet (`XINFO GROUPS`, Redis 7);
+   * `undefined` when Redis cannot tell (an older server, or after deletions).
+   */
+  async lag(stream: StreamRef): Promise<number | undefined> {
+    const groups = await this.#link.call('read the lag', ['XINFO', 'GROUPS', stream.key]);
+    for (const raw of Array.isArray(groups) ? (groups as unknown[]) : []) {
+      const info = parseMap(raw);
+      if (String(info.get('name')) !== this.group) continue;
+      const lag = info.get('lag');
+      return lag === null || lag === undefined ? undefined : Number(lag);
+    }
+    return undefined;
   }
 
   /**

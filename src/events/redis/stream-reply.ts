@@ -76,6 +76,23 @@ export function parsePendingCounts(reply: unknown): Map<string, number> {
   return counts;
 }
 
+/**
+ * A reply that is a map under RESP3 and a flat `[key, value, …]` list under
+ * RESP2 (`XINFO`): a map either way.
+ */
+export function parseMap(reply: unknown): Map<string, unknown> {
+  if (reply instanceof Map) return new Map([...reply].map(([key, value]) => [String(key), value]));
+  if (!Array.isArray(reply)) {
+    if (typeof reply !== 'object' || reply === null)
+      throw new TypeError('Unexpected Redis reply: not a map');
+    return new Map(Object.entries(reply));
+  }
+  const list = reply as unknown[];
+  const map = new Map<string, unknown>();
+  for (let i = 0; i + 1 < list.length; i += 2) map.set(text(list[i], 'map key'), list[i + 1]);
+  return map;
+}
+
 function parseFields(reply: unknown): Map<string, string> {
   const list = array(reply, 'entry fields');
   const fields = new Map<string, string>();

@@ -42,7 +42,7 @@ export function lifecycleScenarios({ api, open }: ContractContext): void {
       release.open();
       await stopping;
       expect(finished).toBe(2);
-      expect(subscription.stats()).toEqual({ inFlight: 0, pending: 0 });
+      expect(subscription.stats()).toMatchObject({ inFlight: 0, pending: 0 });
       // Acknowledged: a later consumer of the same group gets nothing again.
       const again: string[] = [];
       await transport.subscribe(

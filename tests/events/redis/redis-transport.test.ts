@@ -130,7 +130,11 @@ describe('redisTransport: Redis unreachable', () => {
     const prefix = `outage-${randomUUID()}`;
     const transport = open({ url: proxy.url, prefix, commandTimeoutMs: 300 });
     const received: string[] = [];
-    await transport.subscribe(spec({ start: 'latest' }), (message) => {
+    const reconnects: { failures: number; downMs: number }[] = [];
+    const onReconnected = (info: { failures: number; downMs: number }): void => {
+      reconnects.push(info);
+    };
+    await transport.subscribe(spec({ start: 'latest', onReconnected }), (message) => {
       received.push(message.payload);
       return Promise.resolve();
     });
@@ -157,6 +161,41 @@ describe('redisTransport: Redis unreachable', () => {
     // queued, so it is not replayed behind the caller's back once Redis is back.
     expect(entries.map(([, fields]) => fields[1])).toEqual(['before', 'after']);
     expect(received).toEqual(['before', 'after']);
+    // The subscription noticed the outage and its end.
+    expect(reconnects).toHaveLength(1);
+    expect(reconnects[0]?.failures).toBeGreaterThanOrEqual(1);
+    expect(reconnects[0]?.downMs).toBeGreaterThan(0);
+  });
+});
+
+describe('EventSubscriber on Redis: reconnection', () => {
+  it('emits reconnected after an outage and reports lag in health()', async () => {
+    const server = await startRedisServer();
+    closers.push(() => server.stop());
+    const proxy = await startTcpProxy(server.port);
+    closers.push(() => proxy.close());
+    const bus = new EventBus({
+      source: 'test',
+      transport: redisTransport({ url: proxy.url, prefix: 'reconnect', blockMs: 300 }),
+    });
+    closers.push(() => bus.close());
+    const subscriber = new EventSubscriber(bus, { group: 'mailer', claimIdleMs: 200 });
+    closers.push(() => subscriber.stop());
+    const reconnected: number[] = [];
+    subscriber.events.on('reconnected', ({ failures }) => reconnected.push(failures));
+    const handled: number[] = [];
+    await subscriber
+      .on(UserEvents.login, (event) => {
+        handled.push(event.data.userId);
+      })
+      .start();
+    await proxy.cut();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await proxy.restore();
+    await waitFor(() => reconnected.length === 1, 10_000, 'the reconnected event');
+    await bus.publish(UserEvents.login.create({ userId: 3, email: 'c@example.com' }));
+    await waitFor(() => handled.includes(3), 10_000, 'an event after the outage');
+    await waitFor(() => subscriber.health().lag === 0, 5_000, 'lag in health()');
   });
 });
 
@@ -223,5 +262,29 @@ describe('redisTransport: broadcast and durable on one stream', () => {
       ['a', 'b', 'c'],
       ['a', 'b', 'c'],
     ]);
+  });
+});
+
+describe('redisTransport: lag', () => {
+  it('reports how many events the group has not read yet', async () => {
+    const transport = open();
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const subscription = await transport.subscribe(
+      spec({ concurrency: 1, claimIdleMs: 100 }),
+      () => held,
+    );
+    try {
+      await transport.publishMany(
+        Array.from({ length: 20 }, (_, index) => ({ topic: 'orders', payload: `${index}` })),
+      );
+      // One is being handled; nineteen wait in the stream, unread by the group.
+      await waitFor(() => subscription.stats().lag === 19, 5_000, 'lag of 19');
+    } finally {
+      release();
+    }
+    await waitFor(() => subscription.stats().lag === 0, 5_000, 'lag back to 0');
   });
 });
