@@ -76,6 +76,7 @@ export class DurableSubscription implements TransportSubscription {
   #loop: Promise<void> = Promise.resolve();
   #slotFreed: (() => void) | undefined;
   #housekeeping = false;
+  #rounds = 0;
   /** As of the last housekeeping round. */
   #lag: number | undefined;
   #intervals: ReturnType<typeof setInterval>[] = [];
@@ -163,6 +164,13 @@ export class DurableSubscription implements TransportSubscription {
       this.#running.clear();
       for (const interval of this.#intervals) clearInterval(interval);
       await this.#reader.close(this.#host.options.commandTimeoutMs);
+      // Only if it holds nothing (what it holds is taken over after claimIdleMs),
+      // and not worth waiting for Redis over.
+      if (this.#host.link.connected) {
+        await Promise.all(
+          this.#streams.map((stream) => this.#commands.retire(stream).catch(() => undefined)),
+        );
+      }
       this.#host.onStopped();
     }
   }
@@ -435,6 +443,11 @@ export class DurableSubscription implements TransportSubscription {
       this.#lag = lags.includes(undefined)
         ? undefined
         : lags.reduce<number>((sum, lag) => sum + (lag ?? 0), 0);
+      // A live consumer reads at least every blockMs: far longer silence is a process gone.
+      if (++this.#rounds % 10 === 0) {
+        const silentMs = 10 * Math.max(this.#spec.claimIdleMs, this.#host.options.blockMs);
+        for (const stream of this.#streams) await this.#commands.retireSilent(stream, silentMs);
+      }
     } catch (error) {
       // NOGROUP included: the read loop re-creates the group.
       this.#host.link.noteError(error);

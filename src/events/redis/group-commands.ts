@@ -11,6 +11,17 @@ import {
 } from './stream-reply.js';
 import { isRedisError } from './stream-reply.js';
 
+/**
+ * Deletes a consumer from a group only if it holds no pending entry (deleting
+ * a consumer drops its pending entries, which would lose them).
+ * KEYS[1] stream; ARGV[1] group, ARGV[2] consumer.
+ */
+const DELETE_IDLE_CONSUMER = `
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) == 0 then
+  return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+end
+return -1`;
+
 /** Why a message was dead-lettered, and with what. */
 export type DeadLetterCause = {
   readonly reason: string;
@@ -127,6 +138,39 @@ export class GroupCommands {
       ...entryIds,
       'JUSTID',
     ]);
+  }
+
+  /**
+   * Removes `consumer` from the group if it holds nothing, so consumer names
+   * of processes long gone do not pile up in Redis.
+   */
+  async retire(stream: StreamRef, consumer = this.consumer): Promise<void> {
+    await this.#link.call('retire a consumer', [
+      'EVAL',
+      DELETE_IDLE_CONSUMER,
+      1,
+      stream.key,
+      this.group,
+      consumer,
+    ]);
+  }
+
+  /** Retires the group's other consumers that hold nothing and have been silent for `idleMs`. */
+  async retireSilent(stream: StreamRef, idleMs: number): Promise<void> {
+    const consumers = await this.#link.call('list consumers', [
+      'XINFO',
+      'CONSUMERS',
+      stream.key,
+      this.group,
+    ]);
+    for (const raw of Array.isArray(consumers) ? (consumers as unknown[]) : []) {
+      const info = parseMap(raw);
+      const name = String(info.get('name'));
+      if (name === this.consumer) continue;
+      if (Number(info.get('pending')) === 0 && Number(info.get('idle')) > idleMs) {
+        await this.retire(stream, name);
+      }
+    }
   }
 
   /**

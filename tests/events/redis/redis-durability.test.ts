@@ -91,6 +91,43 @@ async function pendingCount(redis: Redis, stream: string, group: string): Promis
 }
 
 describe('redis transport: crashes and restarts', () => {
+  it('retires the consumers of processes gone, once they hold nothing, losing nothing', async () => {
+    const prefix = `retire-${randomUUID()}`;
+    const stream = `${prefix}:events:{orders}`;
+    const redis = client();
+    const transport = redisTransport({ url, prefix, blockMs: 50 });
+    transports.push(transport);
+    await transport.publishMany(['a', 'b'].map((payload) => ({ topic: 'orders', payload })));
+    await redis.xgroup('CREATE', stream, 'billing', '0', 'MKSTREAM');
+    // Two consumers of processes gone: one acknowledged what it read, one died holding 'b'.
+    const [[, [[idA]]]] = (await redis.xreadgroup(
+      'GROUP',
+      'billing',
+      'gone-clean',
+      'COUNT',
+      1,
+      'STREAMS',
+      stream,
+      '>',
+    )) as [[string, [[string, string[]]]]];
+    await redis.xack(stream, 'billing', idA);
+    await redis.xreadgroup('GROUP', 'billing', 'gone-holding', 'COUNT', 1, 'STREAMS', stream, '>');
+    const names = async (): Promise<string[]> =>
+      ((await redis.call('XINFO', ['CONSUMERS', stream, 'billing'])) as unknown[][])
+        .map((info) => String(info[info.indexOf('name') + 1]))
+        .sort();
+    expect(await names()).toEqual(['gone-clean', 'gone-holding']);
+    const handled: string[] = [];
+    await transport.subscribe(spec({ consumer: 'alive', claimIdleMs: 20 }), (message) => {
+      handled.push(message.payload);
+      return Promise.resolve();
+    });
+    // 'b' is taken over, then both silent consumers are retired; the live one stays.
+    await waitFor(async () => (await names()).join() === 'alive', 10_000, 'ghosts retired');
+    expect(handled).toEqual(['b']);
+    expect(await pendingCount(redis, stream, 'billing')).toBe(0);
+  });
+
   it('loses none of 1,000 events when a consumer process is killed mid-handler', async () => {
     const prefix = `crash-${randomUUID()}`;
     const ledger = `${prefix}:ledger`;
@@ -278,6 +315,10 @@ describe('redis transport: crashes and restarts', () => {
     await subscription.stop({ drain: true });
     const pending = await pendingCount(redis, `${prefix}:events:{orders}`, 'billing');
     expect(pending).toBe(0);
+    // The consumer held nothing, so it left the group: names do not pile up.
+    expect(
+      await redis.call('XINFO', ['CONSUMERS', `${prefix}:events:{orders}`, 'billing']),
+    ).toEqual([]);
     expect(subscription.stats()).toEqual({ inFlight: 0, pending: 0 });
     await transport.close();
     await waitFor(
