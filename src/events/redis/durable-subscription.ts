@@ -61,6 +61,8 @@ export class DurableSubscription implements TransportSubscription {
   /** The last entry read from each topic stream: where a vanished group is re-created. */
   readonly #lastRead = new Map<string, string>();
   readonly #claimCursors = new Map<string, string>();
+  /** Streams whose own pending history is still to be read, and after which id. */
+  readonly #history = new Map<StreamRef, string>();
   readonly #buffered: HeldMessage[] = [];
   readonly #running = new Map<string, Running>();
   readonly #retrying = new Map<string, HeldMessage>();
@@ -99,6 +101,7 @@ export class DurableSubscription implements TransportSubscription {
       { key: host.keys.redrive(topic, spec.group), topic, redrive: true },
     ]);
     this.#byKey = new Map(this.#streams.map((stream) => [stream.key, stream]));
+    for (const stream of this.#streams) this.#history.set(stream, '0');
     this.#outage = new ReadOutage(spec, host.options.logger);
     this.#reader = new BlockingReader(host.link, this.#outage);
   }
@@ -205,6 +208,11 @@ export class DurableSubscription implements TransportSubscription {
         continue;
       }
       try {
+        // First what this consumer held before a restart under the same name.
+        if (this.#history.size > 0) {
+          await this.#readOwnHistory(free);
+          continue;
+        }
         // COUNT applies to each stream: split the free slots between them.
         const reply = await this.#read(Math.ceil(free / this.#streams.length));
         this.#outage.succeeded();
@@ -244,6 +252,41 @@ export class DurableSubscription implements TransportSubscription {
       ...keys.map(() => '>'),
     ]);
     return parseReadReply(reply);
+  }
+
+  async #readOwnHistory(count: number): Promise<void> {
+    for (const [stream, afterId] of this.#history) {
+      const entries = await this.#commands.ownHistory(stream, afterId, count);
+      const last = entries.at(-1);
+      if (last === undefined) this.#history.delete(stream);
+      else this.#history.set(stream, last.entry.id);
+      if (this.#stopped()) return;
+      this.#takeOver(stream, entries);
+    }
+    this.#pump();
+  }
+
+  /**
+   * Admits messages taken over (from a dead consumer, or from this one's
+   * previous life), or dead-letters those whose every delivery so far ended
+   * with the consumer dying.
+   */
+  #takeOver(
+    stream: StreamRef,
+    entries: readonly { readonly entry: StreamEntry; readonly deliveryCount: number }[],
+  ): void {
+    for (const { entry, deliveryCount } of entries) {
+      if (deliveryCount - 1 >= this.#spec.maxDeliveries) {
+        if (this.#isHeld(heldKey(stream, entry.id))) continue;
+        void this.#deadLetter(toHeld(stream, entry, deliveryCount - 1), {
+          reason: 'max-deliveries',
+          error: 'every delivery ended with its consumer stopping or crashing',
+          deliveryCount: deliveryCount - 1,
+        });
+      } else {
+        this.#admit(stream, entry, deliveryCount);
+      }
+    }
   }
 
   #freeSlots(): number {
@@ -464,20 +507,7 @@ export class DurableSubscription implements TransportSubscription {
       this.#freeSlots(),
     );
     this.#claimCursors.set(stream.key, cursor);
-    if (this.#stopped()) return;
-    for (const { entry, deliveryCount } of claimed) {
-      // Every earlier delivery ended without an outcome: its consumer died or stopped.
-      if (deliveryCount - 1 >= this.#spec.maxDeliveries) {
-        if (this.#isHeld(heldKey(stream, entry.id))) continue;
-        void this.#deadLetter(toHeld(stream, entry, deliveryCount - 1), {
-          reason: 'max-deliveries',
-          error: 'every delivery ended with its consumer stopping or crashing',
-          deliveryCount: deliveryCount - 1,
-        });
-      } else {
-        this.#admit(stream, entry, deliveryCount);
-      }
-    }
+    if (!this.#stopped()) this.#takeOver(stream, claimed);
   }
 }
 

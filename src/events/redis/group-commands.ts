@@ -6,6 +6,7 @@ import {
   parseAutoClaimReply,
   parseEntries,
   parseMap,
+  parseReadReply,
   parsePendingCounts,
   type StreamEntry,
 } from './stream-reply.js';
@@ -213,28 +214,55 @@ export class GroupCommands {
         count,
       ]),
     );
-    const first = reply.entries[0];
-    const last = reply.entries.at(-1);
-    if (first === undefined || last === undefined) return { cursor: reply.cursor, claimed: [] };
-    // XAUTOCLAIM does not say how often each was delivered; XPENDING does.
+    // XAUTOCLAIM does not say how often each was delivered.
+    return { cursor: reply.cursor, claimed: await this.withDeliveryCounts(stream, reply.entries) };
+  }
+
+  /**
+   * This consumer's own pending entries from before (a restart under the same
+   * name), after `afterId`: delivered again at once, not after `claimIdleMs`.
+   */
+  async ownHistory(
+    stream: StreamRef,
+    afterId: string,
+    count: number,
+  ): Promise<{ readonly entry: StreamEntry; readonly deliveryCount: number }[]> {
+    const reply = parseReadReply(
+      await this.#link.call('read own pending messages', [
+        'XREADGROUP',
+        'GROUP',
+        this.group,
+        this.consumer,
+        'COUNT',
+        count,
+        'STREAMS',
+        stream.key,
+        afterId,
+      ]),
+    );
+    return this.withDeliveryCounts(stream, reply.get(stream.key) ?? []);
+  }
+
+  /** The delivery count each of `entries` (claimed by this consumer) has now, from `XPENDING`. */
+  async withDeliveryCounts(
+    stream: StreamRef,
+    entries: readonly StreamEntry[],
+  ): Promise<{ readonly entry: StreamEntry; readonly deliveryCount: number }[]> {
+    const first = entries[0];
+    const last = entries.at(-1);
+    if (first === undefined || last === undefined) return [];
     const counts = parsePendingCounts(
-      await this.#link.call('claim abandoned messages', [
+      await this.#link.call('read delivery counts', [
         'XPENDING',
         stream.key,
         this.group,
         first.id,
         last.id,
-        // Our own held messages may sit in the same id range.
-        reply.entries.length + 1_000,
+        // Other messages this consumer holds may sit in the same id range.
+        entries.length + 1_000,
         this.consumer,
       ]),
     );
-    return {
-      cursor: reply.cursor,
-      claimed: reply.entries.map((entry) => ({
-        entry,
-        deliveryCount: counts.get(entry.id) ?? 1,
-      })),
-    };
+    return entries.map((entry) => ({ entry, deliveryCount: counts.get(entry.id) ?? 1 }));
   }
 }

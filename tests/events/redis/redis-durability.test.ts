@@ -226,6 +226,38 @@ describe('redis transport: crashes and restarts', () => {
     expect(received).toEqual(['before', 'after']);
   });
 
+  it('a consumer restarted under its name takes back what it held first, without waiting claimIdleMs', async () => {
+    const transport = open();
+    const held: TransportMessage[] = [];
+    const first = await transport.subscribe(
+      spec({ consumer: 'worker-1', claimIdleMs: 60_000, concurrency: 2 }),
+      (message) => {
+        held.push(message);
+        return new Promise<void>(() => undefined); // the process "dies" with these in flight
+      },
+    );
+    await transport.publishMany(['a', 'b'].map((payload) => ({ topic: 'orders', payload })));
+    await waitFor(() => held.length === 2, 5_000, 'two in flight');
+    await first.stop({ drain: false });
+    await transport.publish('orders', 'c');
+    const seen: TransportMessage[] = [];
+    const started = Date.now();
+    await transport.subscribe(
+      spec({ consumer: 'worker-1', claimIdleMs: 60_000, concurrency: 1 }),
+      (message) => {
+        seen.push(message);
+        return Promise.resolve();
+      },
+    );
+    await waitFor(() => seen.length === 3, 5_000, 'all three');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(seen.map((message) => [message.payload, message.deliveryCount])).toEqual([
+      ['a', 2],
+      ['b', 2],
+      ['c', 1],
+    ]);
+  });
+
   it('never runs a live slow handler twice, however long past claimIdleMs it takes', async () => {
     const transport = open();
     const calls: TransportMessage[] = [];
