@@ -1,0 +1,33 @@
+/** The demo's command line: `--keep`, `--port-base N` (or `DEMO_PORT_BASE`), `--redis`. */
+export type DemoArgs = {
+  readonly keep: boolean;
+  readonly portBase: number;
+  readonly redis: boolean;
+};
+
+export const USAGE = `usage: npm run demo -- [--keep] [--port-base N]
+  --keep         leave the services running afterwards (try them with curl and /docs)
+  --port-base N  auth on N+1, notifications on N+2, product on N+3 (default 8000);
+                 0 picks free ports`;
+
+export function parseArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): DemoArgs {
+  let keep = false;
+  let redis = false;
+  let base = env['DEMO_PORT_BASE'] ?? '8000';
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    if (arg === '--keep') keep = true;
+    else if (arg === '--redis') redis = true;
+    else if (arg === '--port-base') base = argv[(i += 1)] ?? '';
+    else if (arg?.startsWith('--port-base=') === true) base = arg.slice('--port-base='.length);
+    else throw new RangeError(`unknown argument ${String(arg)}\n${USAGE}`);
+  }
+  const portBase = Number(base);
+  if (!Number.isInteger(portBase) || portBase < 0 || portBase > 65_532) {
+    throw new RangeError(`--port-base must be an integer from 0 to 65532, got "${base}"\n${USAGE}`);
+  }
+  return { keep, portBase, redis };
+}
