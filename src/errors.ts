@@ -365,6 +365,44 @@ export class TransportError extends SwitchboardError {
   }
 }
 
+/**
+ * One mismatch found by a contract check: where (an operation, say
+ * `getUser (GET /users/:id)`) and what.
+ *
+ * @example
+ * import type { ContractViolation } from 'switchboard/testing';
+ * const violation: ContractViolation = { where: 'getUser (GET /users/:id)', message: 'expected status 200, got 500' };
+ */
+export type ContractViolation = { readonly where: string; readonly message: string };
+
+/**
+ * A provider broke a contract its consumers declared: thrown by
+ * `assertHttpContract` from `switchboard/testing`, listing every mismatch
+ * (wrong status, a body that fails the consumer's schema, an operation left
+ * unverified) in `violations` and in its message.
+ *
+ * @example
+ * import { isSwitchboardError } from 'switchboard';
+ * if (isSwitchboardError(error, 'CONTRACT_VIOLATION')) console.log(error.contract, error.violations);
+ */
+export class ContractViolationError extends SwitchboardError {
+  override readonly name = 'ContractViolationError';
+  override readonly code = 'CONTRACT_VIOLATION';
+  /** The contract's name: the service it describes, e.g. `'auth'`. */
+  readonly contract: string;
+  /** Every mismatch, in the contract's order. */
+  readonly violations: readonly ContractViolation[];
+
+  constructor(contract: string, violations: readonly ContractViolation[]) {
+    const lines = violations.map((violation) => `  - ${violation.where}: ${violation.message}`);
+    super(
+      `The "${contract}" contract is violated (${violations.length} ${violations.length === 1 ? 'mismatch' : 'mismatches'}):\n${lines.join('\n')}`,
+    );
+    this.contract = contract;
+    this.violations = violations;
+  }
+}
+
 /** Every error class by its code; {@link isSwitchboardError} narrows with it. */
 export type SwitchboardErrorByCode = {
   SWITCHBOARD_ERROR: SwitchboardError;
@@ -384,6 +422,7 @@ export type SwitchboardErrorByCode = {
   EVENT_DECODE: EventDecodeError;
   CLOSED: ClosedError;
   TRANSPORT: TransportError;
+  CONTRACT_VIOLATION: ContractViolationError;
 };
 
 /** The codes the library's own errors carry. */

@@ -99,6 +99,7 @@ export {
   CORRELATION_ID_HEADER,
   REQUEST_TIMEOUT_HEADER,
   correlationFromHeaders,
+  incomingCorrelation,
 } from './http/incoming-context.js';
 export type { ConnectionOptions } from './http/undici-fetch.js';
 export { RetryBudget } from './http/retry-budget.js';

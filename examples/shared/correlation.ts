@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   CORRELATION_ID_HEADER,
-  correlationFromHeaders,
+  incomingCorrelation,
   newCorrelationId,
   withCorrelation,
   type CorrelationContext,
@@ -23,11 +23,7 @@ const contexts = new WeakMap<object, CorrelationContext>();
  */
 export function installCorrelation(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
-    const incoming = correlationFromHeaders(request.headers);
-    const context: CorrelationContext = {
-      ...incoming,
-      correlationId: incoming.correlationId ?? newCorrelationId(),
-    };
+    const context = incomingCorrelation(request.headers);
     contexts.set(request.raw, context);
     void reply.header(CORRELATION_ID_HEADER, context.correlationId);
     done();

@@ -1,4 +1,4 @@
-import type { CorrelationContext } from '../context/correlation.js';
+import { newCorrelationId, type CorrelationContext } from '../context/correlation.js';
 import { parseTraceparent } from '../context/traceparent.js';
 
 /** The header carrying the correlation id between services. */
@@ -49,4 +49,24 @@ export function correlationFromHeaders(
     context.deadlineAt = now + Number(timeout);
   }
   return context;
+}
+
+/**
+ * {@link correlationFromHeaders}, completed: the caller's correlation id, or a
+ * new one when it sent none (or an invalid one). What a service needs to echo
+ * the id in its response and enter the context for its handler, with any
+ * framework.
+ *
+ * @example
+ * import { CORRELATION_ID_HEADER, incomingCorrelation, withCorrelation } from 'switchboard';
+ * import { createServer } from 'node:http';
+ * createServer((req, res) => {
+ *   const context = incomingCorrelation(req.headers);
+ *   res.setHeader(CORRELATION_ID_HEADER, context.correlationId);
+ *   withCorrelation(context, () => res.end('ok'));
+ * });
+ */
+export function incomingCorrelation(headers: HeaderSource, now = Date.now()): CorrelationContext {
+  const context = correlationFromHeaders(headers, now);
+  return { ...context, correlationId: context.correlationId ?? newCorrelationId() };
 }

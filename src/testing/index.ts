@@ -3,7 +3,40 @@
  *
  * @module
  */
+export { ContractViolationError } from '../errors.js';
+export type { ContractViolation } from '../errors.js';
+export { createContractClient } from './contract-client.js';
+export type {
+  ContractCallOptions,
+  ContractClient,
+  ContractMethod,
+  ContractRequester,
+  OperationRequest,
+  OperationResponse,
+} from './contract-client.js';
+export { checkEventCompatibility } from './event-compatibility.js';
+export type {
+  EventChangeKind,
+  EventCompatibilityReport,
+  EventSchemaChange,
+} from './event-compatibility.js';
 export type { DataMatcher, EventMatcher } from './event-matching.js';
+export type { JsonObject, JsonValue } from './event-schema/json.js';
+export { EVENT_SCHEMA_SNAPSHOT_FORMAT, eventSchemaSnapshot } from './event-schema-snapshot.js';
+export type {
+  EventCatalogue,
+  EventSchemaEntry,
+  EventSchemaSnapshot,
+} from './event-schema-snapshot.js';
+export { defineHttpContract } from './http-contract.js';
+export type { HttpContract, HttpOperation, HttpOperations } from './http-contract.js';
+export type {
+  HttpContractIssue,
+  HttpContractIssueKind,
+  HttpContractReport,
+  HttpContractResult,
+} from './http-contract-report.js';
+export type { PathParamNames, PathParams } from './path-params.js';
 export { createRecordingBus, RecordingBus } from './recording-bus.js';
 export type { RecordingBusOptions, WaitForEventOptions } from './recording-bus.js';
 export { RedisServerError, startRedisServer } from './redis-server.js';
@@ -18,3 +51,10 @@ export type {
   TestService,
 } from './test-service.js';
 export { runTransportContract } from './transport-contract.js';
+export { assertHttpContract, verifyHttpContract } from './verify-http-contract.js';
+export type {
+  HttpContractFixtures,
+  OperationFixture,
+  SkippedOperation,
+  VerifyHttpContractOptions,
+} from './verify-http-contract.js';

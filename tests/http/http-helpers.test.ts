@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { correlationFromHeaders, isSwitchboardError, RetryBudget } from 'switchboard';
+import {
+  correlationFromHeaders,
+  incomingCorrelation,
+  isSwitchboardError,
+  RetryBudget,
+} from 'switchboard';
 import { resolveUrl } from '../../src/http/request-url.js';
 import { readBody } from '../../src/http/response-body.js';
 import { parseRetryAfter } from '../../src/http/retry-after.js';
@@ -93,6 +98,17 @@ describe('correlationFromHeaders', () => {
       }),
     ).toEqual({});
     expect(correlationFromHeaders({ 'x-correlation-id': 'x'.repeat(129) })).toEqual({});
+  });
+});
+
+describe('incomingCorrelation', () => {
+  it("keeps the caller's id and deadline, and mints an id when there is none", () => {
+    expect(
+      incomingCorrelation({ 'x-correlation-id': 'abc', 'x-request-timeout-ms': '10' }, 5),
+    ).toEqual({ correlationId: 'abc', deadlineAt: 15 });
+    const minted = incomingCorrelation(new Headers({ 'x-correlation-id': 'bad id' }));
+    expect(minted.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(incomingCorrelation({}).correlationId).not.toBe(minted.correlationId);
   });
 });
 
