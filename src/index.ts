@@ -10,6 +10,7 @@ export {
   AbortError,
   CircuitOpenError,
   ClosedError,
+  ContractViolationError,
   EventDecodeError,
   EventValidationError,
   HttpError,
@@ -30,6 +31,7 @@ export {
   isSwitchboardError,
 } from './errors.js';
 export type {
+  ContractViolation,
   EventDecodeReason,
   InvalidResponseReason,
   RegistryStoreErrorReason,
@@ -102,6 +104,18 @@ export {
   incomingCorrelation,
 } from './http/incoming-context.js';
 export type { ConnectionOptions } from './http/undici-fetch.js';
+export { defineHttpContract } from './http/contract/http-contract.js';
+export type { HttpContract, HttpOperation, HttpOperations } from './http/contract/http-contract.js';
+export { createContractClient } from './http/contract/contract-client.js';
+export type {
+  ContractCallOptions,
+  ContractClient,
+  ContractMethod,
+  ContractRequester,
+  OperationRequest,
+  OperationResponse,
+} from './http/contract/contract-client.js';
+export type { PathParamNames, PathParams } from './http/contract/path-params.js';
 export { RetryBudget } from './http/retry-budget.js';
 export type { RetryBudgetOptions } from './http/retry-budget.js';
 export type { InferInput, InferOutput, StandardSchemaV1 } from './standard-schema.js';

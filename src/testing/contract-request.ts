@@ -3,9 +3,9 @@ import { resolveUrl } from '../http/request-url.js';
 import { readBody } from '../http/response-body.js';
 import { invalidOption } from '../internal/options.js';
 import { validate } from '../internal/validate-schema.js';
-import type { HttpOperation } from './http-contract.js';
+import type { HttpOperation } from '../http/contract/http-contract.js';
 import type { HttpContractIssue } from './http-contract-report.js';
-import { fillPath } from './path-params.js';
+import { fillPath } from '../http/contract/path-params.js';
 
 /** What verifying one operation means: nothing to call, a reason to skip it, or a request. */
 export type OperationPlan =

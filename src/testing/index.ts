@@ -1,11 +1,13 @@
 /**
  * `switchboard/testing`: helpers for users' own vitest suites (and ours).
+ * HTTP contracts are defined with `defineHttpContract` from `switchboard`
+ * (consumers call through them in production); they are verified here.
  *
  * @module
  */
 export { ContractViolationError } from '../errors.js';
 export type { ContractViolation } from '../errors.js';
-export { createContractClient } from './contract-client.js';
+export { createContractClient } from '../http/contract/contract-client.js';
 export type {
   ContractCallOptions,
   ContractClient,
@@ -13,7 +15,7 @@ export type {
   ContractRequester,
   OperationRequest,
   OperationResponse,
-} from './contract-client.js';
+} from '../http/contract/contract-client.js';
 export { checkEventCompatibility } from './event-compatibility.js';
 export type {
   EventChangeKind,
@@ -28,15 +30,19 @@ export type {
   EventSchemaEntry,
   EventSchemaSnapshot,
 } from './event-schema-snapshot.js';
-export { defineHttpContract } from './http-contract.js';
-export type { HttpContract, HttpOperation, HttpOperations } from './http-contract.js';
+export { defineHttpContract } from '../http/contract/http-contract.js';
+export type {
+  HttpContract,
+  HttpOperation,
+  HttpOperations,
+} from '../http/contract/http-contract.js';
 export type {
   HttpContractIssue,
   HttpContractIssueKind,
   HttpContractReport,
   HttpContractResult,
 } from './http-contract-report.js';
-export type { PathParamNames, PathParams } from './path-params.js';
+export type { PathParamNames, PathParams } from '../http/contract/path-params.js';
 export { createRecordingBus, RecordingBus } from './recording-bus.js';
 export type { RecordingBusOptions, WaitForEventOptions } from './recording-bus.js';
 export { RedisServerError, startRedisServer } from './redis-server.js';

@@ -1,8 +1,12 @@
 import { ContractViolationError, type ContractViolation } from '../errors.js';
 import { throwIfAborted } from '../internal/abort.js';
 import { invalidOption, timerOption } from '../internal/options.js';
-import type { OperationRequest } from './contract-client.js';
-import type { HttpContract, HttpOperation, HttpOperations } from './http-contract.js';
+import type { OperationRequest } from '../http/contract/contract-client.js';
+import type {
+  HttpContract,
+  HttpOperation,
+  HttpOperations,
+} from '../http/contract/http-contract.js';
 import { callOperation, planOperation } from './contract-request.js';
 import type {
   HttpContractIssue,

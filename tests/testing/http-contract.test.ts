@@ -3,17 +3,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   AbortError,
+  ContractViolationError,
   ResponseValidationError,
   ServiceClient,
   ServiceRegistry,
+  createContractClient,
+  defineHttpContract,
   isSwitchboardError,
 } from 'switchboard';
 import {
-  ContractViolationError,
   assertHttpContract,
-  createContractClient,
   createTestService,
-  defineHttpContract,
   verifyHttpContract,
   type TestService,
 } from 'switchboard/testing';

@@ -1,16 +1,21 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { ProductEvents, ServiceClient, ServiceRegistry, isSwitchboardError } from 'switchboard';
 import {
-  checkEventCompatibility,
+  ProductEvents,
+  ServiceClient,
+  ServiceRegistry,
   defineHttpContract,
-  eventSchemaSnapshot,
-  verifyHttpContract,
+  isSwitchboardError,
   type ContractViolationError,
-  type EventCompatibilityReport,
-  type HttpContractReport,
   type PathParamNames,
   type PathParams,
+} from 'switchboard';
+import {
+  checkEventCompatibility,
+  eventSchemaSnapshot,
+  verifyHttpContract,
+  type EventCompatibilityReport,
+  type HttpContractReport,
 } from 'switchboard/testing';
 
 const contract = defineHttpContract('auth', {

@@ -1,4 +1,4 @@
-import { invalidOption } from '../internal/options.js';
+import { invalidOption } from '../../internal/options.js';
 
 type Segments<Path extends string> = Path extends `${infer Head}/${infer Tail}`
   ? Head | Segments<Tail>
@@ -9,7 +9,7 @@ type Segments<Path extends string> = Path extends `${infer Head}/${infer Tail}`
  * `:` (the same rule as `createTestService` routes).
  *
  * @example
- * import type { PathParamNames } from 'switchboard/testing';
+ * import type { PathParamNames } from 'switchboard';
  * type Names = PathParamNames<'/users/:id/posts/:postId'>; // 'id' | 'postId'
  */
 export type PathParamNames<Path extends string> =
@@ -20,7 +20,7 @@ export type PathParamNames<Path extends string> =
  * only as `string` takes any names.
  *
  * @example
- * import type { PathParams } from 'switchboard/testing';
+ * import type { PathParams } from 'switchboard';
  * const params: PathParams<'/users/:id'> = { id: 7 };
  */
 export type PathParams<Path extends string> = string extends Path

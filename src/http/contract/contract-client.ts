@@ -1,6 +1,6 @@
-import type { ServiceClient } from '../http/service-client.js';
-import type { RequestOptions } from '../http/service-client-options.js';
-import type { InferInput, InferOutput, StandardSchemaV1 } from '../standard-schema.js';
+import type { ServiceClient } from '../service-client.js';
+import type { RequestOptions } from '../service-client-options.js';
+import type { InferInput, InferOutput, StandardSchemaV1 } from '../../standard-schema.js';
 import type { HttpContract, HttpOperation, HttpOperations } from './http-contract.js';
 import { fillPath, type PathParamNames, type PathParams } from './path-params.js';
 
@@ -23,7 +23,7 @@ type BodyPart<Operation extends HttpOperation> = Operation extends {
  * segments, `body` when it declares a body schema.
  *
  * @example
- * import type { OperationRequest } from 'switchboard/testing';
+ * import type { OperationRequest } from 'switchboard';
  * type GetUser = OperationRequest<{ method: 'GET'; path: '/users/:id' }>; // { readonly params: { readonly id: string | number } }
  */
 export type OperationRequest<Operation extends HttpOperation> = Simplify<
@@ -34,7 +34,7 @@ export type OperationRequest<Operation extends HttpOperation> = Simplify<
  * What an operation's call resolves to: its response schema's output, else `unknown`.
  *
  * @example
- * import type { OperationResponse } from 'switchboard/testing';
+ * import type { OperationResponse } from 'switchboard';
  * import type { z } from 'zod';
  * type Ok = OperationResponse<{ method: 'GET'; path: '/ok'; response: z.ZodBoolean }>; // boolean
  */
@@ -49,7 +49,7 @@ export type OperationResponse<Operation extends HttpOperation> = Operation exten
  * `json` and `schema`, which come from the contract).
  *
  * @example
- * import type { ContractCallOptions } from 'switchboard/testing';
+ * import type { ContractCallOptions } from 'switchboard';
  * const options: ContractCallOptions = { token: 'a-jwt', signal: AbortSignal.timeout(1_000) };
  */
 export type ContractCallOptions = Omit<RequestOptions, 'json' | 'schema'>;
@@ -59,7 +59,7 @@ export type ContractCallOptions = Omit<RequestOptions, 'json' | 'schema'>;
  * operation needs neither `params` nor `body`.
  *
  * @example
- * import type { ContractMethod } from 'switchboard/testing';
+ * import type { ContractMethod } from 'switchboard';
  * type Health = ContractMethod<{ method: 'GET'; path: '/health' }>; // (input?: ContractCallOptions) => Promise<unknown>
  */
 export type ContractMethod<Operation extends HttpOperation> =
@@ -75,7 +75,7 @@ export type ContractMethod<Operation extends HttpOperation> =
  * A consumer's typed client for a contract: one method per operation.
  *
  * @example
- * import type { ContractClient } from 'switchboard/testing';
+ * import type { ContractClient } from 'switchboard';
  * import type { authContract } from './auth-contract.js';
  * type AuthClient = ContractClient<(typeof authContract)['operations']>;
  */
@@ -89,7 +89,7 @@ export type ContractClient<Operations extends HttpOperations> = {
  *
  * @example
  * import { ServiceClient, ServiceRegistry } from 'switchboard';
- * import type { ContractRequester } from 'switchboard/testing';
+ * import type { ContractRequester } from 'switchboard';
  * const registry = ServiceRegistry.fromConfig({ auth: 'http://127.0.0.1:8001' });
  * const requester: ContractRequester = new ServiceClient('auth', { registry });
  */
@@ -108,7 +108,7 @@ type CallInput = ContractCallOptions & { readonly params?: unknown; readonly bod
  * @throws TypeError (from a call) when a path parameter is missing.
  * @example
  * import { ServiceClient, ServiceRegistry } from 'switchboard';
- * import { createContractClient, defineHttpContract } from 'switchboard/testing';
+ * import { createContractClient, defineHttpContract } from 'switchboard';
  * import { z } from 'zod';
  * const contract = defineHttpContract('auth', {
  *   getUser: { method: 'GET', path: '/users/:id', response: z.object({ email: z.string() }) },

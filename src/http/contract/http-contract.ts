@@ -1,6 +1,6 @@
-import type { HttpMethod } from '../http/service-client-options.js';
-import { invalidOption, nameOption } from '../internal/options.js';
-import { isStandardSchema, type StandardSchemaV1 } from '../standard-schema.js';
+import type { HttpMethod } from '../service-client-options.js';
+import { invalidOption, nameOption } from '../../internal/options.js';
+import { isStandardSchema, type StandardSchemaV1 } from '../../standard-schema.js';
 import {
   createContractClient,
   type ContractClient,
@@ -13,7 +13,7 @@ import {
  * Schemas are zod 4 or any Standard Schema.
  *
  * @example
- * import type { HttpOperation } from 'switchboard/testing';
+ * import type { HttpOperation } from 'switchboard';
  * import { z } from 'zod';
  * const getUser = {
  *   method: 'GET',
@@ -35,7 +35,7 @@ export type HttpOperation = {
  * A contract's operations, by name.
  *
  * @example
- * import type { HttpOperations } from 'switchboard/testing';
+ * import type { HttpOperations } from 'switchboard';
  * const operations: HttpOperations = { health: { method: 'GET', path: '/health' } };
  */
 export type HttpOperations = { readonly [name: string]: HttpOperation };
@@ -46,7 +46,7 @@ export type HttpOperations = { readonly [name: string]: HttpOperation };
  * client and the provider `verifyHttpContract`.
  *
  * @example
- * import { defineHttpContract, type HttpContract } from 'switchboard/testing';
+ * import { defineHttpContract, type HttpContract } from 'switchboard';
  * const contract: HttpContract = defineHttpContract('auth', { health: { method: 'GET', path: '/health' } });
  * contract.service; // 'auth'
  */
@@ -71,7 +71,7 @@ const METHODS = new Set<string>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'
  *
  * @throws TypeError naming the field when an operation is malformed.
  * @example
- * import { defineHttpContract } from 'switchboard/testing';
+ * import { defineHttpContract } from 'switchboard';
  * import { z } from 'zod';
  * export const authContract = defineHttpContract('auth', {
  *   getUser: { method: 'GET', path: '/users/:id', response: z.object({ id: z.number(), email: z.string() }) },
