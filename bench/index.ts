@@ -1,3 +1,4 @@
+import { eventsSuite } from './events.js';
 import { httpSuite } from './http.js';
 import { policyOverhead } from './policy-overhead.js';
 import { save, table, type SuiteResult } from './lib/report.js';
@@ -6,6 +7,7 @@ import { save, table, type SuiteResult } from './lib/report.js';
 const suites: Record<string, () => Promise<SuiteResult[]>> = {
   policy: () => policyOverhead(),
   http: () => httpSuite(),
+  events: () => eventsSuite(),
 };
 
 const wanted = process.argv.slice(2);

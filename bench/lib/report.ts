@@ -7,10 +7,15 @@ export type SuiteResult = {
   readonly baseline: string;
   readonly rows: readonly Measurement[];
   readonly notes: readonly string[];
+  /** The heading of the value column. @default 'per op (median)' */
+  readonly metric?: string;
 };
 
-const ns = (value: number): string =>
-  value >= 1000 ? `${(value / 1000).toFixed(2)} µs` : `${value.toFixed(1)} ns`;
+const ns = (value: number): string => {
+  const size = Math.abs(value);
+  if (size >= 1e6) return `${(value / 1e6).toFixed(2)} ms`;
+  return size >= 1000 ? `${(value / 1000).toFixed(2)} µs` : `${value.toFixed(1)} ns`;
+};
 
 /** A markdown table: median ns/op (min–max), added ns and ratio against the baseline. */
 export function table(result: SuiteResult): string {
@@ -18,7 +23,7 @@ export function table(result: SuiteResult): string {
   const lines = [
     `### ${result.suite}`,
     '',
-    `| contender | per op (median) | min – max | added vs ${result.baseline} | ratio | details |`,
+    `| contender | ${result.metric ?? 'per op (median)'} | min – max | added vs ${result.baseline} | ratio | details |`,
     '| --- | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const row of result.rows) {

@@ -10,7 +10,7 @@ import {
   type InferOutput,
   type StandardSchemaV1,
 } from '../standard-schema.js';
-import { fromCloudEvent, isEventTime, type EventEnvelope } from './envelope.js';
+import { createdEnvelopes, fromCloudEvent, isEventTime, type EventEnvelope } from './envelope.js';
 
 /**
  * Options of {@link defineEvent}.
@@ -163,7 +163,7 @@ export function defineEvent<Type extends string, Schema extends StandardSchemaV1
     return result.value;
   };
 
-  return {
+  const definition: EventDefinition<Type, Schema> = {
     type,
     topic,
     version,
@@ -173,7 +173,7 @@ export function defineEvent<Type extends string, Schema extends StandardSchemaV1
       const context = currentCorrelation();
       const subject = meta.subject ?? subjectOf?.(value);
       const causationid = meta.causationId ?? context?.causationId;
-      return {
+      const envelope: Envelope = {
         specversion: '1.0',
         id: meta.id === undefined ? randomUUID() : nameOption('meta.id', meta.id),
         source: meta.source ?? '',
@@ -187,6 +187,8 @@ export function defineEvent<Type extends string, Schema extends StandardSchemaV1
         traceparent: childTraceparent(context?.traceparent),
         data: value,
       };
+      createdEnvelopes.add(envelope);
+      return envelope;
     },
     parse: (value) => {
       const envelope = fromCloudEvent(value);
@@ -200,6 +202,28 @@ export function defineEvent<Type extends string, Schema extends StandardSchemaV1
     },
     is: (event): event is Envelope => event.type === type && event.dataversion === version,
   };
+  dataParsers.set(definition, (envelope) => ({
+    ...envelope,
+    type,
+    data: checkData(envelope.data),
+  }));
+  return definition;
+}
+
+/** Per definition: `parse` for an envelope already validated by `decodeEvent` (its data only). */
+const dataParsers = new WeakMap<object, (envelope: EventEnvelope) => EventEnvelope>();
+
+/**
+ * `definition.parse(envelope)` for an envelope that `decodeEvent` already
+ * validated: checks only the type, version and data, not the envelope again.
+ *
+ * @throws {@link EventValidationError} as `parse` does.
+ */
+export function parseDecoded(definition: EventDefinition, envelope: EventEnvelope): EventEnvelope {
+  const parser = dataParsers.get(definition);
+  return parser !== undefined && definition.is(envelope)
+    ? parser(envelope)
+    : definition.parse(envelope);
 }
 
 function defaultTopic(type: string): string {

@@ -3,7 +3,7 @@ import { withCorrelation, type CorrelationContext } from '../context/correlation
 import { isSwitchboardError } from '../errors.js';
 import type { TypedEmitter } from '../internal/typed-emitter.js';
 import type { Logger } from '../logger.js';
-import type { EventDefinition } from './define-event.js';
+import { parseDecoded, type EventDefinition } from './define-event.js';
 import type { EventEnvelope } from './envelope.js';
 import type { BusDelivery } from './event-bus-options.js';
 import type { SubscriberSettings } from './subscriber-options.js';
@@ -53,7 +53,7 @@ export async function dispatchEvent(
   let typed = event;
   if (route !== undefined) {
     try {
-      typed = route.definition.parse(event);
+      typed = parseDecoded(route.definition, event);
     } catch (error) {
       if (!isSwitchboardError(error, 'EVENT_VALIDATION')) throw error;
       d.stats.lastError = `invalid-data: ${error.message}`;

@@ -1,6 +1,6 @@
 import { EventValidationError } from '../errors.js';
 import { encodeEvent } from './decode.js';
-import { fromCloudEvent, toCloudEvent, type EventEnvelope } from './envelope.js';
+import { createdEnvelopes, fromCloudEvent, toCloudEvent, type EventEnvelope } from './envelope.js';
 
 /**
  * An event ready to publish: `source` stamped when empty, the envelope
@@ -13,11 +13,13 @@ export function prepareEvent<E extends EventEnvelope>(
   source: string,
   maxBytes: number,
 ): { readonly event: E; readonly payload: string } {
+  const created = createdEnvelopes.has(event);
   const stamped: E = event.source === '' ? { ...event, source } : event;
-  fromCloudEvent(toCloudEvent(stamped));
+  // Made by create(): valid by construction, and holding only CloudEvents attributes.
+  if (!created) fromCloudEvent(toCloudEvent(stamped));
   let payload: string;
   try {
-    payload = encodeEvent(stamped);
+    payload = created ? JSON.stringify(stamped) : encodeEvent(stamped);
   } catch (error) {
     // JSON.stringify throws on a BigInt or a cycle in `data`.
     const message = `Not JSON-encodable: ${error instanceof Error ? error.message : String(error)}`;

@@ -1,4 +1,4 @@
-import { SwitchboardError, TransportError } from '../../errors.js';
+import { SwitchboardError, TimeoutError, TransportError } from '../../errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
 import {
   closeConnection,
@@ -105,7 +105,9 @@ export class RedisLink {
       return send();
     });
     try {
-      return await withDeadline(attempt, this.#timeoutMs, `Redis ${operation}`, signal);
+      return await (signal === undefined
+        ? this.#deadline(attempt, operation)
+        : withDeadline(attempt, this.#timeoutMs, `Redis ${operation}`, signal));
     } catch (error) {
       abandoned = true;
       if (error instanceof SwitchboardError) throw error;
@@ -113,6 +115,27 @@ export class RedisLink {
       const message = error instanceof Error ? error.message : String(error);
       throw new TransportError('redis', operation, message, { cause: error });
     }
+  }
+
+  /**
+   * `withDeadline` without a signal to combine: a plain unref'd timer. Every
+   * publish and acknowledgement comes here, and an `AbortController` per
+   * command cost more CPU than the command itself (bench/events.ts).
+   */
+  #deadline<T>(attempt: Promise<T>, operation: string): Promise<T> {
+    const timeoutMs = this.#timeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new TimeoutError(`Redis ${operation} took longer than ${timeoutMs} ms`, { timeoutMs }),
+        );
+      }, timeoutMs);
+      timer.unref();
+    });
+    return Promise.race([attempt, expired]).finally(() => {
+      clearTimeout(timer);
+    });
   }
 
   /** One shared wait per outage, so a thousand publishes during it add one listener, not a thousand. */

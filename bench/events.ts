@@ -1,0 +1,434 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import {
+  EventBus,
+  EventSubscriber,
+  ProductEvents,
+  encodeEvent,
+  redisTransport,
+  type EventEnvelope,
+} from 'switchboard';
+import { startRedisServer } from 'switchboard/testing';
+import { alternate, median, quantile } from './lib/alternate.js';
+import {
+  Arrivals,
+  cpuMicros,
+  loadAlternating,
+  medianThroughput,
+  paced,
+  throughputRow,
+  timePerOp,
+  until,
+  within,
+  type LoadContender,
+  type LoadResult,
+  type Throughput,
+} from './lib/load.js';
+import type { Measurement } from './lib/measure.js';
+import { deleteKeys, RawStreamConsumer, redisClient } from './lib/redis.js';
+import type { SuiteResult } from './lib/report.js';
+
+// The Redis Streams event bus against the raw ioredis commands it is made of,
+// on a private redis-server (or REDIS_URL): publish, publishMany, and publish
+// → consumer group → handler → XACK end to end. Contenders run in alternating
+// rounds; each has keys of its own under this run's random prefix, deleted at
+// the end. Method: docs/decisions/0011-event-bench-method.md.
+
+const TOPIC = 'product';
+const GROUP = 'bench';
+const BLOCK_MS = 5_000; // the transport's default, for both sides
+const DATA = { productId: 1, name: 'Fountain pen', price: 12.5, createdBy: 7, category: 'office' };
+const TARGET = 0.8;
+
+/** The key `redisTransport` uses for the topic under `prefix`: the raw contenders use the same shape. */
+const streamKey = (prefix: string): string => `${prefix}:events:{${TOPIC}}`;
+
+export async function eventsSuite(): Promise<SuiteResult[]> {
+  const server = process.env['REDIS_URL'] === undefined ? await startRedisServer() : undefined;
+  const url = server?.url ?? process.env['REDIS_URL'] ?? '';
+  const run = `bench-${randomUUID().slice(0, 8)}`;
+  const admin = redisClient(url);
+  try {
+    return [
+      await publishOne(url, run, admin),
+      ...(await publishBatches(url, run, admin)),
+      ...(await endToEnd(url, run)),
+    ];
+  } finally {
+    await deleteKeys(admin, `${run}-*`);
+    await admin.quit();
+    await server?.stop();
+  }
+}
+
+// ── 1. publish, 100 in flight ───────────────────────────────────────────────
+
+async function publishOne(url: string, run: string, admin: Redis): Promise<SuiteResult> {
+  const concurrency = 100;
+  const requests = 10_000;
+  const rounds = 5;
+  const raw = redisClient(url);
+  const bus = new EventBus({
+    source: 'bench',
+    transport: redisTransport({ url, prefix: `${run}-sb` }),
+  });
+  const ready = ProductEvents.created.create(DATA, { source: 'bench' });
+  const json = encodeEvent(ready);
+  const rawKey = streamKey(`${run}-rw`);
+  const busKey = streamKey(`${run}-sb`);
+  const clean = (key: string) => () => admin.del(key);
+  const baseline = 'raw ioredis XADD';
+  try {
+    const contenders: LoadContender[] = [
+      {
+        name: baseline,
+        op: () => raw.xadd(rawKey, '*', 'payload', json),
+        afterRound: clean(rawKey),
+      },
+      {
+        name: 'bus.publish(ProductEvents.created.create(…))',
+        op: () => bus.publish(ProductEvents.created.create(DATA)),
+        afterRound: clean(busKey),
+      },
+      // Diagnostics: where the difference goes.
+      {
+        name: '· bus.publish of a ready event',
+        op: () => bus.publish(ready),
+        afterRound: clean(busKey),
+      },
+      {
+        name: '· transport.publish (XADD only)',
+        op: () => bus.transport.publish(TOPIC, json),
+        afterRound: clean(busKey),
+      },
+    ];
+    const results = await loadAlternating(contenders, { concurrency, requests, rounds });
+    const [base, ours] = results.map(throughput);
+    return {
+      suite: `Publish one event, ${concurrency} in flight, one shared connection`,
+      baseline,
+      rows: results.map((r) => timePerOp(r, { rounds, opsPerRound: requests })),
+      notes: [
+        `Raw XADDs the same encoded JSON (${json.length} bytes), precomputed; the bus creates the event (data schema, UUID, time, correlation id, traceparent), validates the envelope, encodes and XADDs it. Rows marked · are diagnostics.`,
+        targetNote('bus.publish', ours, base),
+      ],
+    };
+  } finally {
+    await bus.close();
+    await raw.quit();
+  }
+}
+
+// ── 2. publishMany of 100 ───────────────────────────────────────────────────
+
+async function publishBatches(url: string, run: string, admin: Redis): Promise<SuiteResult[]> {
+  const size = 100;
+  const rounds = 5;
+  const raw = redisClient(url);
+  const bus = new EventBus({
+    source: 'bench',
+    transport: redisTransport({ url, prefix: `${run}-sb` }),
+  });
+  const create = (i: number): EventEnvelope =>
+    ProductEvents.created.create({ ...DATA, productId: i + 1 }, { source: 'bench' });
+  const ready = Array.from({ length: size }, (_, i) => create(i));
+  const payloads = ready.map(encodeEvent);
+  const rawKey = streamKey(`${run}-rw`);
+  const busKey = streamKey(`${run}-sb`);
+  const clean = (key: string) => () => admin.del(key);
+  const xadds = (): string[][] => payloads.map((p) => ['xadd', rawKey, '*', 'payload', p]);
+  // What the transport does with the replies: any failed XADD fails the batch.
+  const checked = (replies: [Error | null, unknown][] | null): unknown[] => {
+    if (replies === null) throw new Error('transaction aborted');
+    return replies.map(([error, reply]) => {
+      if (error !== null) throw error;
+      return reply;
+    });
+  };
+  const baseline = `raw ioredis MULTI of ${size} XADD`;
+  try {
+    const contenders: LoadContender[] = [
+      {
+        name: baseline,
+        op: async () => checked(await raw.multi(xadds()).exec()),
+        afterRound: clean(rawKey),
+      },
+      {
+        name: `bus.publishMany(${size} × create(…))`,
+        op: () =>
+          bus.publishMany(
+            Array.from({ length: size }, (_, i) =>
+              ProductEvents.created.create({ ...DATA, productId: i + 1 }),
+            ),
+          ),
+        afterRound: clean(busKey),
+      },
+      {
+        name: `· bus.publishMany of ${size} ready events`,
+        op: () => bus.publishMany(ready),
+        afterRound: clean(busKey),
+      },
+      {
+        name: `· raw ioredis pipeline of ${size} XADD (no MULTI)`,
+        op: async () => checked(await raw.pipeline(xadds()).exec()),
+        afterRound: clean(rawKey),
+      },
+    ];
+    const results: SuiteResult[] = [];
+    for (const [concurrency, requests] of [
+      [1, 100],
+      [10, 200],
+    ] as const) {
+      // The diagnostics once, with one batch in flight.
+      const here = concurrency === 1 ? contenders : contenders.slice(0, 2);
+      const measured = await loadAlternating(here, { concurrency, requests, rounds });
+      const [base, ours] = measured.map(throughput);
+      results.push({
+        suite: `publishMany of ${size} events, ${concurrency} batch${concurrency === 1 ? '' : 'es'} in flight`,
+        baseline,
+        rows: measured.map((r) => timePerOp(r, { rounds, opsPerRound: requests, per: 'batch' })),
+        notes: [
+          `Like with like: on a single server the transport sends a batch as one MULTI/EXEC (a pipeline only on a cluster), so the baseline is a raw MULTI of the same ${size} precomputed payloads; the pipeline row shows what the transaction itself costs. Rows marked · are diagnostics.`,
+          targetNote('publishMany', ours, base),
+        ],
+      });
+    }
+    return results;
+  } finally {
+    await bus.close();
+    await raw.quit();
+  }
+}
+
+// ── 3. publish → consumer group → handler → XACK ────────────────────────────
+
+/** One way of moving events from a producer to a handler, for the end-to-end rounds. */
+type Pipeline = {
+  readonly name: string;
+  /** Publishes the event whose `productId` is `index + 1`. */
+  publish(index: number): Promise<unknown>;
+  /** Where the handler reports the events it got; set before each round. */
+  arrivals: Arrivals;
+  /** Messages read but not yet acknowledged. */
+  pending(): number;
+  /** Empties the stream between rounds (the group stays). */
+  trim(): Promise<unknown>;
+  close(): Promise<void>;
+};
+
+async function switchboardPipeline(
+  url: string,
+  prefix: string,
+  concurrency: number,
+): Promise<Pipeline> {
+  const bus = new EventBus({
+    source: 'bench',
+    transport: redisTransport({ url, prefix, blockMs: BLOCK_MS }),
+  });
+  const subscriber = new EventSubscriber(bus, { group: GROUP, consumer: 'c1', concurrency });
+  const admin = redisClient(url);
+  const pipeline: Pipeline = {
+    name: 'EventBus → EventSubscriber',
+    arrivals: new Arrivals(0),
+    publish: (index) =>
+      bus.publish(ProductEvents.created.create({ ...DATA, productId: index + 1 })),
+    pending: () => subscriber.health().pending,
+    trim: () => admin.xtrim(streamKey(prefix), 'MAXLEN', 0),
+    async close() {
+      await subscriber.stop();
+      await bus.close();
+      await admin.quit();
+    },
+  };
+  subscriber.on(ProductEvents.created, (event) => {
+    pipeline.arrivals.arrived(event.data.productId - 1);
+  });
+  await subscriber.start();
+  return pipeline;
+}
+
+/**
+ * XADD of JSON, and {@link RawStreamConsumer}: a hand-written consumer-group
+ * loop that JSON.parses each payload. `split` also reads an (always empty)
+ * second stream with COUNT split between the two, as the transport reads its
+ * group's redrive stream next to the topic's.
+ */
+async function rawPipeline(
+  url: string,
+  prefix: string,
+  concurrency: number,
+  split = false,
+): Promise<Pipeline> {
+  const redis = redisClient(url);
+  const key = streamKey(prefix);
+  const keys = split ? [key, `${prefix}:redrive:{${TOPIC}}:${GROUP}`] : [key];
+  // What a hand-written producer sends: the envelope-shaped object, encoded per event.
+  const template = ProductEvents.created.create(DATA, { source: 'bench' });
+  const options = {
+    keys,
+    group: GROUP,
+    consumer: 'c1',
+    concurrency,
+    blockMs: BLOCK_MS,
+    field: 'payload',
+  };
+  const consumer = new RawStreamConsumer(redis, options, (payload) => {
+    const event = JSON.parse(payload) as EventEnvelope<typeof DATA>;
+    pipeline.arrivals.arrived(event.data.productId - 1);
+    return Promise.resolve();
+  });
+  const pipeline: Pipeline = {
+    name: split ? '· raw, COUNT split over 2 streams' : 'raw XADD / XREADGROUP / XACK',
+    arrivals: new Arrivals(0),
+    publish: (index) =>
+      redis.xadd(
+        key,
+        '*',
+        'payload',
+        JSON.stringify({ ...template, data: { ...DATA, productId: index + 1 } }),
+      ),
+    pending: () => consumer.unacked,
+    trim: () => redis.xtrim(key, 'MAXLEN', 0),
+    async close() {
+      await consumer.stop();
+      await redis.quit();
+    },
+  };
+  await consumer.start();
+  return pipeline;
+}
+
+/** Everything handled and acknowledged, within bounds. */
+async function settled(p: Pipeline): Promise<void> {
+  await within(p.arrivals.done, 60_000, `${p.name}: handlers`);
+  await until(() => p.pending() === 0, 10_000, `${p.name}: acknowledgements`);
+}
+
+/**
+ * Closed loop: `count` events published `inFlight` at a time while the
+ * consumer runs; events/s from the first publish until the last is
+ * acknowledged, and this process's CPU time per event.
+ */
+async function throughputRound(p: Pipeline, count: number, inFlight: number): Promise<Throughput> {
+  p.arrivals = new Arrivals(count);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let next = 0;
+  const producer = async (): Promise<void> => {
+    while (next < count) await p.publish(next++);
+  };
+  await within(Promise.all(Array.from({ length: inFlight }, producer)), 60_000, p.name);
+  await settled(p);
+  const perSec = count / ((performance.now() - started) / 1000);
+  const cpuUs = cpuMicros(cpu) / count;
+  await p.trim();
+  return { perSec, cpuUs };
+}
+
+type LatencyRound = { readonly latencies: Float64Array; readonly achievedPerSec: number };
+
+/** Open loop at `ratePerSec`: time from the publish call to the handler, per event. */
+async function latencyRound(p: Pipeline, count: number, ratePerSec: number): Promise<LatencyRound> {
+  const sent = new Float64Array(count);
+  p.arrivals = new Arrivals(count);
+  const timeoutMs = (count / ratePerSec) * 1000 + 30_000;
+  const send = (index: number): Promise<unknown> => {
+    sent[index] = performance.now();
+    return p.publish(index);
+  };
+  const { achievedPerSec } = await paced(send, { ratePerSec, count, timeoutMs });
+  await settled(p);
+  await p.trim();
+  const latencies = p.arrivals.times.map((at, i) => at - (sent[i] ?? NaN));
+  return { latencies, achievedPerSec };
+}
+
+async function endToEnd(url: string, run: string): Promise<SuiteResult[]> {
+  const results: SuiteResult[] = [];
+  const count = 10_000;
+  const inFlight = 100;
+  for (const concurrency of [10, 100]) {
+    const pipelines = [
+      await rawPipeline(url, `${run}-rw${concurrency}`, concurrency),
+      await switchboardPipeline(url, `${run}-sb${concurrency}`, concurrency),
+    ];
+    // Where splitting COUNT matters most: a raw loop that reads like the transport.
+    if (concurrency === 10) {
+      pipelines.push(await rawPipeline(url, `${run}-rs${concurrency}`, concurrency, true));
+    }
+    try {
+      const samples = await alternate(pipelines, (p) => throughputRound(p, count, inFlight));
+      const [base, ours] = samples.map(medianThroughput);
+      results.push({
+        suite: `Durable end to end: publish → handler → XACK, ${inFlight} publishes in flight, handler concurrency ${concurrency}`,
+        baseline: pipelines[0]?.name ?? '',
+        rows: pipelines.map((p, i) =>
+          throughputRow(p.name, samples[i] ?? [], { opsPerRound: count, per: 'event' }),
+        ),
+        notes: [
+          `Time per event from the first publish until the last of ${count.toLocaleString('en')} is acknowledged; producer and consumer share one process and one command connection (XADD, XACK), reads use a second. Raw reads COUNT <free slots> from one stream and JSON.parses each payload; the subscriber reads the topic's stream and its group's redrive stream with COUNT ceil(free/2) each, then decodes and checks the envelope and the data schema. Rows marked · are diagnostics.`,
+          targetNote('end to end', ours, base),
+        ],
+      });
+      if (concurrency === 10) results.push(...(await latency(pipelines.slice(0, 2))));
+    } finally {
+      for (const p of pipelines) await p.close();
+    }
+  }
+  return results;
+}
+
+async function latency(pipelines: Pipeline[]): Promise<SuiteResult[]> {
+  const ratePerSec = 2_000;
+  const count = 5_000;
+  const samples = await alternate(
+    pipelines,
+    (p, index) => latencyRound(p, index === 0 ? 1_000 : count, ratePerSec),
+    { rounds: 2, warmup: 1 },
+  );
+  const at = (q: number, label: string): SuiteResult => {
+    const rows = pipelines.map((p, i): Measurement => {
+      const own = samples[i] ?? [];
+      const pooled = Float64Array.from(own.flatMap((s) => [...s.latencies])).sort();
+      const perRound = own.map((s) => quantile(s.latencies.slice().sort(), q) * 1e6);
+      const offered = Math.round(median(own.map((s) => s.achievedPerSec)));
+      return {
+        name: p.name,
+        nsPerOp: quantile(pooled, q) * 1e6,
+        minNs: Math.min(...perRound),
+        maxNs: Math.max(...perRound),
+        rounds: own.length,
+        opsPerRound: count,
+        extra: `p50 ${quantile(pooled, 0.5).toFixed(2)} ms, p99 ${quantile(pooled, 0.99).toFixed(2)} ms, max ${(pooled.at(-1) ?? NaN).toFixed(2)} ms; offered ${offered}/s`,
+      };
+    });
+    return {
+      suite: `Durable end-to-end latency ${label} at ${ratePerSec.toLocaleString('en')} events/s, handler concurrency 10`,
+      baseline: pipelines[0]?.name ?? '',
+      metric: `${label} (rounds pooled)`,
+      rows,
+      notes: [
+        `From the publish call (before the event is created) to the handler's first line, on one clock; the producer is paced (open loop) at ${ratePerSec.toLocaleString('en')}/s, ${rows[0]?.rounds ?? 0} rounds of ${count.toLocaleString('en')} events after a warm-up; min – max is each round's ${label}.`,
+        'No target. A p50 far above the raw loop means the pipeline could not keep up with the offered rate and events queued.',
+      ],
+    };
+  };
+  return [at(0.5, 'p50'), at(0.99, 'p99')];
+}
+
+// ── verdicts ────────────────────────────────────────────────────────────────
+
+function throughput(result: LoadResult): Throughput {
+  return { perSec: result.opsPerSec, cpuUs: result.cpuUsPerOp };
+}
+
+/** The line under a table: the throughput ratio against the target, and the CPU ratio. */
+function targetNote(what: string, ours?: Throughput, base?: Throughput): string {
+  if (ours === undefined || base === undefined) return `Target (${what}): not measured.`;
+  const ratio = ours.perSec / base.perSec;
+  return (
+    `Target: ${what} ≥ ${TARGET}× the raw baseline's throughput (a time ratio ≤ ${(1 / TARGET).toFixed(2)}× above). ` +
+    `This run: ${ratio.toFixed(2)}× — ${ratio >= TARGET ? 'met' : 'NOT met'}. ` +
+    `CPU per operation: ${ours.cpuUs.toFixed(1)} µs vs ${base.cpuUs.toFixed(1)} µs raw (${(ours.cpuUs / base.cpuUs).toFixed(2)}×).`
+  );
+}

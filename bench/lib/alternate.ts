@@ -1,0 +1,43 @@
+/** Rounds of several contenders, interleaved. */
+export type AlternateOptions = {
+  /** Measured rounds per contender. @default 3 */
+  readonly rounds?: number;
+  /** Unmeasured rounds per contender first (JIT, connections, server caches). @default 1 */
+  readonly warmup?: number;
+};
+
+/**
+ * Runs `round` for every contender, round after round, the order reversed
+ * every other round (A B B A A B …): on a shared, noisy machine a slow spell
+ * or the garbage left by the previous contender then falls on every contender
+ * alike, instead of on whichever ran its rounds in it. Returns each
+ * contender's measured samples, in the order of `contenders`.
+ */
+export async function alternate<C, S>(
+  contenders: readonly C[],
+  round: (contender: C, index: number) => Promise<S>,
+  { rounds = 3, warmup = 1 }: AlternateOptions = {},
+): Promise<S[][]> {
+  const samples: S[][] = contenders.map(() => []);
+  for (let index = 0; index < warmup + rounds; index++) {
+    const order = contenders.map((_, i) => i);
+    if (index % 2 === 1) order.reverse();
+    for (const i of order) {
+      const sample = await round(contenders[i] as C, index);
+      if (index >= warmup) samples[i]?.push(sample);
+    }
+  }
+  return samples;
+}
+
+/** The median of `values` (the upper one of an even count); `NaN` when empty. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+/** The `q` quantile (0–1) of an ascending sorted array, nearest rank; `NaN` when empty. */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
