@@ -1,24 +1,23 @@
-import { z } from 'zod';
-import type { ServiceClient } from 'switchboard';
-
-const TokenResponse = z.object({ access_token: z.string(), expires_in: z.number() });
+import type { ContractClient, ContractRequester } from 'switchboard';
+import { notificationsAuthContract } from '../contracts/auth-contract.js';
 
 /** A service's own client id and secret at the auth service. */
 export type ClientCredentials = { readonly clientId: string; readonly clientSecret: string };
 
 /**
  * This service's access token (OAuth 2.0 client credentials), fetched from
- * the auth service through a `ServiceClient` when first needed, reused until
- * shortly before it expires. Concurrent callers share one fetch.
+ * the auth service when first needed, through the typed client of the
+ * notifications service's contract with auth over a `ServiceClient`, and
+ * reused until shortly before it expires. Concurrent callers share one fetch.
  */
 export class ServiceToken {
-  readonly #client: ServiceClient;
+  readonly #auth: ContractClient<(typeof notificationsAuthContract)['operations']>;
   readonly #credentials: ClientCredentials;
   #current: { readonly token: string; readonly renewAt: number } | undefined;
   #fetching: Promise<string> | undefined;
 
-  constructor(client: ServiceClient, credentials: ClientCredentials) {
-    this.#client = client;
+  constructor(client: ContractRequester, credentials: ClientCredentials) {
+    this.#auth = notificationsAuthContract.client(client);
     this.#credentials = credentials;
   }
 
@@ -38,13 +37,12 @@ export class ServiceToken {
   }
 
   async #fetch(): Promise<string> {
-    const { access_token: token, expires_in: expiresIn } = await this.#client.post('/oauth/token', {
-      json: {
+    const { access_token: token, expires_in: expiresIn } = await this.#auth.issueServiceToken({
+      body: {
         grant_type: 'client_credentials',
         client_id: this.#credentials.clientId,
         client_secret: this.#credentials.clientSecret,
       },
-      schema: TokenResponse,
       // Asking for a token twice does no harm: safe to retry.
       idempotencyKey: true,
     });

@@ -43,6 +43,9 @@ export type ProductServiceOptions = EventsOption & {
  * the auth service's JWKS, the creator's profile and permission checks through
  * switchboard's `AuthServiceClient` (breaker, retries, deadline, correlation),
  * and the `product.created`, `product.updated`, `product.stock_updated` events.
+ * What it relies on from auth is declared in `examples/contracts/auth-contract.ts`
+ * (`productAuthContract`, `productAuthKeysContract`); the auth service's tests
+ * verify it.
  */
 export async function createProductService(options: ProductServiceOptions): Promise<ServiceHandle> {
   const logger = options.logger ?? silentLogger;

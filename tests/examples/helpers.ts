@@ -1,6 +1,11 @@
 import { afterEach } from 'vitest';
-import type { ServiceRegistry } from 'switchboard';
-import { createRecordingBus, createTestRegistry, type RecordingBus } from 'switchboard/testing';
+import type { HttpOperations, ServiceRegistry } from 'switchboard';
+import {
+  createRecordingBus,
+  createTestRegistry,
+  type RecordingBus,
+  type TestService,
+} from 'switchboard/testing';
 import {
   createAuthService,
   type AuthService,
@@ -51,6 +56,37 @@ export async function startAuth(
     options.registry.register({ name: 'auth', baseUrl: auth.baseUrl, healthPath: '/health' });
   }
   return auth;
+}
+
+/** A contract and the base path its operations are served under (`/api/v1`, or `''` for the origin). */
+export type ServedContract = readonly [{ readonly operations: HttpOperations }, string];
+
+/**
+ * The requests (`'GET /path'`) a stand-in received that match no operation of
+ * the given contracts: what a consumer calls without having declared it.
+ */
+export function requestsOutside(service: TestService, ...contracts: ServedContract[]): string[] {
+  const declared = new Set(
+    contracts.flatMap(([{ operations }, basePath]) =>
+      Object.values(operations).flatMap((operation) =>
+        service.requestsTo(operation.method, `${basePath}${operation.path}`),
+      ),
+    ),
+  );
+  return service.requests
+    .filter((request) => !declared.has(request))
+    .map((request) => `${request.method} ${request.path}`);
+}
+
+/** The operations of the given contracts that a stand-in never received: declared, but not used. */
+export function operationsUnused(service: TestService, ...contracts: ServedContract[]): string[] {
+  return contracts.flatMap(([{ operations }, basePath]) =>
+    Object.entries(operations)
+      .filter(
+        ([, { method, path }]) => service.requestsTo(method, `${basePath}${path}`).length === 0,
+      )
+      .map(([name]) => name),
+  );
 }
 
 export type Reply = {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventPublisher, UserEvents, withCorrelation } from 'switchboard';
 import { createTestService } from 'switchboard/testing';
+import { notificationsAuthContract } from '../../examples/contracts/auth-contract.js';
 import { createNotificationsService } from '../../examples/notifications-service/notifications-service.js';
 import { createProductService } from '../../examples/product-service/product-service.js';
 import type { ServiceHandle } from '../../examples/shared/listen.js';
@@ -11,6 +12,7 @@ import {
   eventually,
   recordingBus,
   registry,
+  requestsOutside,
   signUp,
   startAuth,
 } from './helpers.js';
@@ -119,6 +121,8 @@ describe('notifications service', () => {
       grant_type: 'client_credentials',
       client_id: NOTIFIER.clientId,
     });
+    // Nothing it called is missing from its contract with auth.
+    expect(requestsOutside(auth, [notificationsAuthContract, ''])).toEqual([]);
   });
 
   it('still records the notification, flagged, when user info is unavailable', async () => {

@@ -1,18 +1,26 @@
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ProductEvents, type ServiceRegistry } from 'switchboard';
-import { createTestRegistry, type RecordingBus } from 'switchboard/testing';
+import { createTestRegistry, createTestService, type RecordingBus } from 'switchboard/testing';
 import type { AuthService } from '../../examples/auth-service/auth-service.js';
-import { createAuthService } from '../../examples/auth-service/auth-service.js';
+import { AUTH_BASE_PATH, createAuthService } from '../../examples/auth-service/auth-service.js';
+import {
+  productAuthContract,
+  productAuthKeysContract,
+} from '../../examples/contracts/auth-contract.js';
 import { createProductService } from '../../examples/product-service/product-service.js';
 import type { ServiceHandle } from '../../examples/shared/listen.js';
+import { JWKS_PATH, TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../examples/shared/token-contract.js';
 import {
   NOTIFIER,
   call,
   closeAfter,
   eventually,
   makeStaff,
+  operationsUnused,
   recordingBus,
   registry,
+  requestsOutside,
   signUp,
   startAuth,
 } from './helpers.js';
@@ -115,6 +123,9 @@ describe('product service', () => {
     });
     expect(stack.bus.published(ProductEvents.stockUpdated)).toEqual([]);
 
+    const stockUpdated = stack.bus.waitForEvent(ProductEvents.stockUpdated, {
+      where: (event) => event.correlationid === 'corr-stock',
+    });
     const allowed = await call('PATCH', stockUrl, {
       token: ada.token,
       json: { quantity: 7, reason: 'count' },
@@ -129,13 +140,13 @@ describe('product service', () => {
       updatedBy: ada.id,
       correlationId: 'corr-stock',
     });
-    const event = stack.bus.expectPublished(ProductEvents.stockUpdated, {
+    expect((await stockUpdated).data).toEqual({
       productId: id,
       oldQuantity: 10,
       newQuantity: 7,
       updatedBy: ada.id,
+      reason: 'count',
     });
-    expect(event.correlationid).toBe('corr-stock');
   });
 
   it('lets the creator, or update_product, replace a product, publishing only what changed', async () => {
@@ -246,6 +257,55 @@ describe('product service', () => {
     );
     expect(write.status).toBe(503);
     expect(write.body).toMatchObject({ reason: 'SERVICE_UNAVAILABLE', dependency: 'auth' });
+  });
+
+  it('calls the auth service only as its contracts with auth declare', async () => {
+    // A stand-in auth service serving only what the contracts declare, with
+    // keys of its own; the auth service's suite checks the real one against
+    // the same contracts (tests/examples/auth-contracts.test.ts).
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const kid = 'stand-in';
+    const auth = closeAfter(await createTestService('auth'));
+    auth
+      .route('GET', JWKS_PATH, { json: { keys: [{ ...(await exportJWK(publicKey)), kid }] } })
+      .route('GET', `${AUTH_BASE_PATH}/users/:id`, (request) => ({
+        json: { id: Number(request.params['id']), email: 'ada@example.com', username: 'ada' },
+      }))
+      .route('GET', `${AUTH_BASE_PATH}/users/:id/permissions`, (request) => ({
+        json: { userId: Number(request.params['id']), permissions: ['manage_stock'] },
+      }));
+    const reg = registry();
+    reg.register({ name: 'auth', baseUrl: `${auth.url}${AUTH_BASE_PATH}` });
+    const bus = recordingBus();
+    const product = closeAfter(
+      await createProductService({ port: 0, registry: reg, bus, userCacheTtlMs: 0 }),
+    );
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid })
+      .setSubject('7')
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
+
+    const created = await call('POST', `${product.url}/products`, { token, json: pen });
+    expect(created.body).toMatchObject({ creator: { username: 'ada' }, enrichment: 'complete' });
+    const id = Number(created.body['id']);
+    bus.expectPublished(ProductEvents.created, { productId: id, createdBy: 7 });
+    const stock = await call('PATCH', `${product.url}/products/${id}/stock`, {
+      token,
+      json: { quantity: 3 },
+    });
+    expect(stock.status).toBe(200);
+    bus.expectPublished(ProductEvents.stockUpdated, { productId: id, newQuantity: 3 });
+
+    const contracts = [
+      [productAuthContract, AUTH_BASE_PATH],
+      [productAuthKeysContract, ''],
+    ] as const;
+    expect(requestsOutside(auth, ...contracts)).toEqual([]);
+    expect(operationsUnused(auth, ...contracts)).toEqual([]);
   });
 
   it('documents its routes at /docs', async () => {
