@@ -56,6 +56,7 @@ export class DurableSubscription implements TransportSubscription {
   readonly #commands: GroupCommands;
   readonly #streams: readonly StreamRef[];
   readonly #byKey: ReadonlyMap<string, StreamRef>;
+  readonly #topicStreams: readonly StreamRef[];
   readonly #reader: BlockingReader;
   readonly #outage: ReadOutage;
   /** The last entry read from each topic stream: where a vanished group is re-created. */
@@ -101,6 +102,7 @@ export class DurableSubscription implements TransportSubscription {
       { key: host.keys.redrive(topic, spec.group), topic, redrive: true },
     ]);
     this.#byKey = new Map(this.#streams.map((stream) => [stream.key, stream]));
+    this.#topicStreams = this.#streams.filter((stream) => !stream.redrive);
     for (const stream of this.#streams) this.#history.set(stream, '0');
     this.#outage = new ReadOutage(spec, host.options.logger);
     this.#reader = new BlockingReader(host.link, this.#outage);
@@ -205,6 +207,9 @@ export class DurableSubscription implements TransportSubscription {
           this.#slotFreed = resolve;
         });
         this.#slotFreed = undefined;
+        // Let the other handlers finishing in this turn free their slots too:
+        // one read of ten entries, not ten reads of one.
+        await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
       try {
@@ -214,7 +219,7 @@ export class DurableSubscription implements TransportSubscription {
           continue;
         }
         // COUNT applies to each stream: split the free slots between them.
-        const reply = await this.#read(Math.ceil(free / this.#streams.length));
+        const reply = await this.#read(Math.ceil(free / this.#topicStreams.length));
         this.#outage.succeeded();
         if (!this.#stopped()) this.#accept(reply);
       } catch (error) {
@@ -237,8 +242,9 @@ export class DurableSubscription implements TransportSubscription {
     }
   }
 
+  /** Blocks on the topics' streams only: redriven letters are rare, housekeeping reads them. */
   async #read(count: number): Promise<Map<string, StreamEntry[]>> {
-    const keys = this.#streams.map((stream) => stream.key);
+    const keys = this.#topicStreams.map((stream) => stream.key);
     const reply = await this.#reader.read('XREADGROUP', [
       'GROUP',
       this.#spec.group,
@@ -478,6 +484,10 @@ export class DurableSubscription implements TransportSubscription {
       for (const stream of this.#streams) {
         if (this.#stopped()) break;
         if (this.#freeSlots() > 0) await this.#claimAbandoned(stream);
+        if (stream.redrive && this.#freeSlots() > 0 && !this.#stopped()) {
+          const entries = await this.#commands.readNew(stream, this.#freeSlots());
+          if (!this.#stopped()) for (const entry of entries) this.#admit(stream, entry, 1);
+        }
       }
       this.#pump();
       const lags = await Promise.all(

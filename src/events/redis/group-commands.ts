@@ -41,6 +41,13 @@ export class GroupCommands {
   readonly #link: RedisLink;
   readonly #keys: RedisKeys;
   readonly #deadLetterMaxLen: number;
+  readonly #acks = new Map<
+    StreamRef,
+    {
+      readonly ids: string[];
+      readonly waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+    }
+  >();
 
   constructor(
     link: RedisLink,
@@ -72,12 +79,45 @@ export class GroupCommands {
     }
   }
 
-  ack({ stream, entryId }: HeldMessage): Promise<unknown> {
-    const ack: Command = ['XACK', stream.key, this.group, entryId];
-    // A redriven entry is only this group's: nothing else will read it again.
-    return stream.redrive
-      ? this.#link.multi('acknowledge', [ack, ['XDEL', stream.key, entryId]])
-      : this.#link.call('acknowledge', ack);
+  /**
+   * Acknowledges a message. Acknowledgements made in the same tick go out as
+   * one `XACK` per stream: handlers that finish together cost one command.
+   */
+  ack({ stream, entryId }: HeldMessage): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let batch = this.#acks.get(stream);
+      if (batch === undefined) {
+        batch = { ids: [], waiters: [] };
+        this.#acks.set(stream, batch);
+        if (this.#acks.size === 1) {
+          queueMicrotask(() => {
+            this.#flushAcks();
+          });
+        }
+      }
+      batch.ids.push(entryId);
+      batch.waiters.push({ resolve, reject });
+    });
+  }
+
+  #flushAcks(): void {
+    const batches = [...this.#acks];
+    this.#acks.clear();
+    for (const [stream, { ids, waiters }] of batches) {
+      const ack: Command = ['XACK', stream.key, this.group, ...ids];
+      // A redriven entry is only this group's: nothing else will read it again.
+      const sent = stream.redrive
+        ? this.#link.multi('acknowledge', [ack, ['XDEL', stream.key, ...ids]])
+        : this.#link.call('acknowledge', ack);
+      sent.then(
+        () => {
+          for (const waiter of waiters) waiter.resolve();
+        },
+        (error: unknown) => {
+          for (const waiter of waiters) waiter.reject(error);
+        },
+      );
+    }
   }
 
   /** Stores the dead letter and acknowledges the message in one transaction. */
@@ -216,6 +256,24 @@ export class GroupCommands {
     );
     // XAUTOCLAIM does not say how often each was delivered.
     return { cursor: reply.cursor, claimed: await this.withDeliveryCounts(stream, reply.entries) };
+  }
+
+  /** New entries of `stream` for this consumer, without blocking (`XREADGROUP … >`). */
+  async readNew(stream: StreamRef, count: number): Promise<StreamEntry[]> {
+    const reply = parseReadReply(
+      await this.#link.call('read redriven messages', [
+        'XREADGROUP',
+        'GROUP',
+        this.group,
+        this.consumer,
+        'COUNT',
+        count,
+        'STREAMS',
+        stream.key,
+        '>',
+      ]),
+    );
+    return reply.get(stream.key) ?? [];
   }
 
   /**
