@@ -25,6 +25,9 @@ export class RedisLink {
   readonly #timeoutMs: number;
   #lastError: string | undefined;
   #ready: Promise<void> | undefined;
+  /** Commands awaiting a reply under {@link RedisLink.#deadline}, with when they are overdue. */
+  readonly #waiting = new Set<{ readonly dueAt: number; readonly expire: () => void }>();
+  #sweep: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: ResolvedRedisOptions) {
     // ioredis resends commands cut off by a dropped connection once it is back
@@ -88,6 +91,8 @@ export class RedisLink {
   }
 
   close(): Promise<void> {
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
     return this.#owned ? closeConnection(this.client, this.#timeoutMs) : Promise.resolve();
   }
 
@@ -100,10 +105,13 @@ export class RedisLink {
     // Set when the caller stops waiting: a command still waiting for the
     // connection is then never written, not even once Redis is back.
     let abandoned = false;
-    const attempt = this.#whenReady().then(() => {
-      if (abandoned) throw new Error('not sent: the caller stopped waiting');
-      return send();
-    });
+    const attempt =
+      this.client.status === 'ready'
+        ? send()
+        : this.#whenReady().then(() => {
+            if (abandoned) throw new Error('not sent: the caller stopped waiting');
+            return send();
+          });
     try {
       return await (signal === undefined
         ? this.#deadline(attempt, operation)
@@ -118,24 +126,58 @@ export class RedisLink {
   }
 
   /**
-   * `withDeadline` without a signal to combine: a plain unref'd timer. Every
-   * publish and acknowledgement comes here, and an `AbortController` per
-   * command cost more CPU than the command itself (bench/events.ts).
+   * Bounds `attempt` by `commandTimeoutMs` without a timer per command: one
+   * sweep over the commands in flight, every quarter of the timeout (at most
+   * 250 ms), rejects the overdue ones. Every publish and acknowledgement comes
+   * here, and a timer or an `AbortController` each cost more CPU than the
+   * command (bench/events.ts); a timeout may fire up to a sweep late.
    */
   #deadline<T>(attempt: Promise<T>, operation: string): Promise<T> {
-    const timeoutMs = this.#timeoutMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(
-          new TimeoutError(`Redis ${operation} took longer than ${timeoutMs} ms`, { timeoutMs }),
-        );
-      }, timeoutMs);
-      timer.unref();
+    return new Promise<T>((resolve, reject) => {
+      const timeoutMs = this.#timeoutMs;
+      const entry = {
+        dueAt: Date.now() + timeoutMs,
+        expire: () => {
+          reject(
+            new TimeoutError(`Redis ${operation} took longer than ${timeoutMs} ms`, { timeoutMs }),
+          );
+        },
+      };
+      this.#waiting.add(entry);
+      this.#sweep ??= this.#startSweep();
+      attempt.then(
+        (value) => {
+          this.#waiting.delete(entry);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#waiting.delete(entry);
+          // ioredis rejects with Errors; passed on as they are.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(error);
+        },
+      );
     });
-    return Promise.race([attempt, expired]).finally(() => {
-      clearTimeout(timer);
-    });
+  }
+
+  #startSweep(): ReturnType<typeof setInterval> {
+    const sweep = setInterval(
+      () => {
+        const now = Date.now();
+        for (const entry of this.#waiting) {
+          if (entry.dueAt > now) continue;
+          this.#waiting.delete(entry);
+          entry.expire();
+        }
+        if (this.#waiting.size === 0) {
+          clearInterval(sweep);
+          this.#sweep = undefined;
+        }
+      },
+      Math.max(5, Math.min(250, this.#timeoutMs / 4)),
+    );
+    sweep.unref();
+    return sweep;
   }
 
   /** One shared wait per outage, so a thousand publishes during it add one listener, not a thousand. */
