@@ -1,11 +1,14 @@
-/** The demo's command line: `--keep`, `--port-base N` (or `DEMO_PORT_BASE`), `--redis`. */
+/** The demo's command line: `--keep`, `--port-base N` (or `DEMO_PORT_BASE`), `--redis` (or `REDIS_URL`). */
 export type DemoArgs = {
   readonly keep: boolean;
   readonly portBase: number;
   readonly redis: boolean;
 };
 
-export const USAGE = `usage: npm run demo -- [--keep] [--port-base N]
+export const USAGE = `usage: npm run demo -- [--redis] [--keep] [--port-base N]
+  --redis        the services as separate processes, events over Redis Streams
+                 (REDIS_URL, or a private redis-server started for the run);
+                 the notifications service is killed and catches up after a restart
   --keep         leave the services running afterwards (try them with curl and /docs)
   --port-base N  auth on N+1, notifications on N+2, product on N+3 (default 8000);
                  0 picks free ports`;
@@ -15,7 +18,8 @@ export function parseArgs(
   env: Readonly<Record<string, string | undefined>>,
 ): DemoArgs {
   let keep = false;
-  let redis = false;
+  // REDIS_URL alone selects the Redis mode: the services would use it anyway.
+  let redis = env['REDIS_URL'] !== undefined && env['REDIS_URL'] !== '';
   let base = env['DEMO_PORT_BASE'] ?? '8000';
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];

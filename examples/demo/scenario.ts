@@ -1,37 +1,23 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { expectStatus, field, send, type Exchange } from './http.js';
-import type { Stack } from './stack.js';
-import { Timeline, formatMs } from './timeline.js';
-
-type Notification = {
-  readonly type: string;
-  readonly correlationId: string;
-  readonly message: string;
-  readonly enrichment: string;
-};
+import { expectStatus, field, send } from './http.js';
+import { login, register, stock } from './accounts.js';
+import { BreakerWatch } from './breaker-watch.js';
+import { notificationsCrash } from './crash.js';
+import type { DemoStack } from './demo-stack.js';
+import { expectExactlyOnce, waitForNotifications } from './notifications.js';
+import { authOutage, authRecovery } from './outage.js';
+import type { Timeline } from './timeline.js';
 
 /**
  * The scripted scenario: accounts, a product, stock updates with and without
- * permission, the notifications they caused (same correlation ids), the auth
- * service going down (breaker open: fast 503s, degraded reads) and coming
- * back. Throws when a service answers something the script does not expect.
+ * permission, the notifications they caused (same correlation ids); with
+ * separate processes, the notifications service killed while events keep
+ * coming and catching up once restarted; the auth service going down
+ * (breaker open: fast 503s, degraded reads) and coming back. Throws when a
+ * service answers something the script does not expect.
  */
-export async function runScenario(stack: Stack, timeline: Timeline): Promise<void> {
-  const authApi = stack.auth().baseUrl;
-  const product = stack.product.url;
-  const breaker = stack.registry.instances('auth')[0]?.breaker;
-  if (breaker === undefined) throw new Error('auth is not in the registry');
-  breaker.on('open', ({ retryAfterMs }) => {
-    timeline.later(
-      `⚡ breaker ${breaker.name} opened: calls fail fast for ${Math.round(retryAfterMs)} ms`,
-    );
-  });
-  breaker.on('half-open', () => {
-    timeline.later(`⚡ breaker ${breaker.name} half-open: one probe goes through`);
-  });
-  breaker.on('close', () => {
-    timeline.later(`⚡ breaker ${breaker.name} closed: the probe succeeded`);
-  });
+export async function runScenario(stack: DemoStack, timeline: Timeline): Promise<void> {
+  const { authApi, product } = stack.urls;
+  const breaker = new BreakerWatch(stack, timeline);
 
   // 1. Accounts
   timeline.step('Accounts: register and log in (auth publishes user.created, user.login)');
@@ -112,134 +98,18 @@ export async function runScenario(stack: Stack, timeline: Timeline): Promise<voi
     'demo-create-product',
     'demo-stock-ada',
   ]);
-  const notifications = await waitForNotifications(stack.notifications.url, requests);
+  const notifications = await waitForNotifications(stack.urls.notifications, requests);
   for (const n of notifications) {
     timeline.note(`${n.correlationId.padEnd(20)} ${n.type.padEnd(22)} ${n.message}`);
   }
-  const stray = notifications.filter((n) => !requests.has(n.correlationId));
-  if (stray.length > 0 || notifications.length !== requests.size) {
-    throw new Error(`unexpected notifications: ${JSON.stringify(notifications)}`);
-  }
-  if (notifications.some((n) => n.enrichment !== 'complete')) {
-    throw new Error('a notification was not enriched with user info');
-  }
-  if (notifications.some((n) => n.correlationId === 'demo-stock-bob')) {
-    throw new Error('the refused stock update caused a notification');
-  }
+  // Exactly these: so none for bob's refused update (demo-stock-bob).
+  expectExactlyOnce(notifications, requests);
   timeline.note(
     `✓ ${notifications.length} notifications, each with the correlation id of the request that caused it; none for bob's refused update`,
   );
 
-  // 5. Auth down
-  timeline.step('The auth service goes down');
-  await stack.stopAuth();
-  timeline.note(`auth stopped (the registry still lists ${stack.auth().baseUrl})`);
-  const degraded = await send('GET', `${product}/products/${productId}`, { token: adaToken });
-  expectStatus(degraded, 200, 'read a product while auth is down');
-  if (field(degraded, 'enrichment') !== 'unavailable') throw new Error('the read was not degraded');
-  timeline.request(
-    degraded,
-    `degraded read: creator null, enrichment unavailable (${String(field(degraded, 'degradedReason'))})`,
-  );
-  const failures: Exchange[] = [];
-  for (let i = 0; i < 3; i += 1) {
-    const refused = await send('PATCH', stockUrl, { token: adaToken, json: { quantity: 6 } });
-    expectStatus(refused, 503, 'update the stock while auth is down');
-    failures.push(refused);
-    timeline.request(
-      refused,
-      `${String(field(refused, 'error'))}: ${String(field(refused, 'reason'))}`,
-    );
-  }
-  const fast = failures.at(-1);
-  if (breaker.state !== 'open')
-    throw new Error(`expected the auth breaker open, it is ${breaker.state}`);
-  const ready = await send('GET', `${product}/ready`);
-  expectStatus(ready, 503, 'product readiness while auth is down');
-  timeline.request(ready, 'not ready: auth breaker open');
-  const again = await send('GET', `${product}/products/${productId}`, { token: adaToken });
-  expectStatus(again, 200, 'read again while auth is down');
-  timeline.request(again, `degraded read (${String(field(again, 'degradedReason'))})`);
-  timeline.note(
-    `✓ writes refused with 503 in ${fast === undefined ? '?' : formatMs(fast.ms)} once the breaker is open; reads still answer`,
-  );
-
-  // 6. Recovery
-  timeline.step('The auth service comes back');
-  await stack.restartAuth();
-  timeline.note(`auth restarted on ${stack.auth().url} with the same users and signing key`);
-  const waitMs = Math.max(0, (breaker.stats().nextAttemptAt ?? Date.now()) - Date.now());
-  timeline.note(`waiting ${Math.ceil(waitMs)} ms for the breaker's next probe`);
-  await sleep(waitMs + 50);
-  const recovered = await send('GET', `${product}/products/${productId}`, { token: adaToken });
-  expectStatus(recovered, 200, 'read after recovery');
-  if (field(recovered, 'enrichment') !== 'complete')
-    throw new Error('the read after recovery was not enriched');
-  timeline.request(recovered, 'enriched again: creator from auth');
-  const updated = await send('PATCH', stockUrl, {
-    token: adaToken,
-    json: { quantity: 5, reason: 'sold two' },
-    correlationId: 'demo-stock-after',
-  });
-  expectStatus(updated, 200, 'update the stock after recovery');
-  timeline.request(updated, `stock ${stock(updated)}`, 'as ada');
-  // Read again: TypeScript would keep the 'open' it narrowed the getter to above.
-  const state: string = breaker.stats().state;
-  if (state !== 'closed') throw new Error(`expected the auth breaker closed, it is ${state}`);
-  timeline.note('✓ recovered: the breaker closed after one successful probe');
-}
-
-async function register(
-  timeline: Timeline,
-  api: string,
-  name: string,
-  fullName: string,
-): Promise<number> {
-  const exchange = await send('POST', `${api}/auth/register`, {
-    json: { email: `${name}@example.com`, username: name, password: `${name}-password`, fullName },
-    correlationId: `demo-register-${name}`,
-  });
-  expectStatus(exchange, 201, `register ${name}`);
-  const id = Number(field(exchange, 'id'));
-  timeline.request(exchange, `user ${id} (${name}@example.com)`);
-  return id;
-}
-
-async function login(
-  timeline: Timeline,
-  api: string,
-  email: string,
-  password: string,
-  correlationId: string,
-): Promise<string> {
-  const exchange = await send('POST', `${api}/auth/login`, {
-    json: { email, password },
-    correlationId,
-  });
-  expectStatus(exchange, 200, `log in ${email}`);
-  timeline.request(exchange, `${email}: ES256 JWT issued`);
-  return String(field(exchange, 'accessToken'));
-}
-
-function stock(exchange: Exchange): string {
-  return `${String(field(exchange, 'oldQuantity'))} → ${String(field(exchange, 'newQuantity'))}`;
-}
-
-// Events are handled asynchronously: polls until each request has its notification.
-async function waitForNotifications(
-  url: string,
-  expected: ReadonlySet<string>,
-): Promise<Notification[]> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const exchange = await send('GET', `${url}/notifications`);
-    expectStatus(exchange, 200, 'list notifications');
-    const list = field(exchange, 'notifications') as Notification[];
-    const seen = new Set(list.map((n) => n.correlationId));
-    const missing = [...expected].filter((id) => !seen.has(id));
-    if (missing.length === 0) return list;
-    if (Date.now() > deadline)
-      throw new Error(`no notification for ${missing.join(', ')} within 5 s`);
-    await sleep(20);
-  }
+  const session = { stack, timeline, breaker, adaToken, bobToken, productId };
+  if (stack.crash !== undefined) await notificationsCrash(session, stack.crash);
+  await authOutage(session);
+  await authRecovery(session);
 }

@@ -3,7 +3,8 @@ import { ServiceRegistry, memoryTransport, type EventTransport } from 'switchboa
 import { createAuthService, type AuthService } from '../auth-service/auth-service.js';
 import { createNotificationsService } from '../notifications-service/notifications-service.js';
 import { createProductService } from '../product-service/product-service.js';
-import type { ServiceHandle } from '../shared/listen.js';
+import { once } from '../shared/listen.js';
+import type { BreakerEvent, DemoStack } from './demo-stack.js';
 
 /** The breaker settings of the demo: short, so the scenario takes seconds. */
 export const DEMO_BREAKER = { failureThreshold: 3, resetTimeoutMs: 1_000 } as const;
@@ -14,28 +15,14 @@ export type StackOptions = {
   readonly host?: string;
 };
 
-/** The three services in this process, sharing one in-memory transport and one registry. */
-export type Stack = {
-  readonly registry: ServiceRegistry;
-  readonly admin: { readonly email: string; readonly password: string };
-  readonly auth: () => AuthService;
-  readonly notifications: ServiceHandle;
-  readonly product: ServiceHandle;
-  /** Stops the auth service; the registry keeps its address, as a static configuration would. */
-  stopAuth(): Promise<void>;
-  /** Starts the auth service again on the same port with the same users and keys. */
-  restartAuth(): Promise<void>;
-  close(): Promise<void>;
-};
-
-const port = (base: number, offset: number): number => (base === 0 ? 0 : base + offset);
+export const port = (base: number, offset: number): number => (base === 0 ? 0 : base + offset);
 
 /**
- * Starts auth, then notifications, then product, and registers each in a
- * registry shared by all three (health checks off: the demo shows the
+ * Starts auth, then notifications, then product in this process, sharing one
+ * in-memory transport and one registry (health checks off: the demo shows the
  * breakers). The memory transport is the demo's by definition: one process.
  */
-export async function startStack(options: StackOptions): Promise<Stack> {
+export async function startStack(options: StackOptions): Promise<DemoStack> {
   const host = options.host ?? '127.0.0.1';
   const transport: EventTransport = memoryTransport();
   const registry = new ServiceRegistry({ health: false, breaker: DEMO_BREAKER });
@@ -57,7 +44,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let current = await createAuthService({ ...authOptions, port: port(options.portBase, 1) });
     auth = current;
     let authUp = true;
-    registry.register({
+    const { breaker } = registry.register({
       id: 'auth-1',
       name: 'auth',
       baseUrl: current.baseUrl,
@@ -84,14 +71,31 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     registry.register({ id: 'product-1', name: 'product', baseUrl: product.url });
 
     return {
-      registry,
+      title: 'three services in one process, events over the in-memory transport',
+      details: [],
+      urls: {
+        auth: current.url,
+        authApi: current.baseUrl,
+        notifications: notifications.url,
+        product: product.url,
+      },
       admin,
-      auth: () => current,
-      notifications,
-      product,
+      breaker: DEMO_BREAKER,
+      onAuthBreaker(listener: (event: BreakerEvent) => void) {
+        breaker.on('open', ({ retryAfterMs }) => {
+          listener({ kind: 'open', breaker: breaker.name, retryAfterMs });
+        });
+        breaker.on('half-open', () => {
+          listener({ kind: 'half-open', breaker: breaker.name });
+        });
+        breaker.on('close', () => {
+          listener({ kind: 'close', breaker: breaker.name });
+        });
+      },
       async stopAuth() {
         authUp = false;
         await current.close();
+        return `auth stopped (the registry still lists ${current.baseUrl})`;
       },
       async restartAuth() {
         current = await createAuthService({
@@ -100,14 +104,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           store: current.store,
         });
         authUp = true;
+        return `auth restarted on ${current.url} with the same users and signing key`;
       },
-      async close() {
+      close: once(async () => {
         await product.close();
         await notifications.close();
         if (authUp) await current.close();
         await registry.close();
         await transport.close();
-      },
+      }),
     };
   } catch (error) {
     for (const service of started.reverse()) await service.close();

@@ -35,6 +35,12 @@ export type NotificationsServiceOptions = EventsOption & {
   readonly credentials?: ClientCredentials;
   /** The consumer group. @default 'notifications' */
   readonly group?: string;
+  /**
+   * This process's stable name in the group: restarted under the same name,
+   * it takes back at once the events it held when it died.
+   * @default the library's (`<hostname>-<pid>-<random>`)
+   */
+  readonly consumer?: string;
   /** @default silentLogger */
   readonly logger?: Logger;
 };
@@ -58,6 +64,8 @@ export async function createNotificationsService(
   const log = new NotificationLog();
   // Handlers are not waited on by a person: a slower, more patient client than the product service's.
   const auth = new AuthServiceClient({ registry, timeoutMs: 2_000, deadlineMs: 5_000, logger });
+  // Its own token through its contract's typed client, over the same ServiceClient:
+  // one breaker and one connection pool per auth instance.
   const token =
     options.credentials === undefined
       ? undefined
@@ -101,6 +109,7 @@ export async function createNotificationsService(
 
   const subscriber = new EventSubscriber(bus, {
     group: options.group ?? 'notifications',
+    ...(options.consumer === undefined ? {} : { consumer: options.consumer }),
     maxDeliveries: 5,
     // A redelivered event (a retry after a crash) is not notified twice.
     dedupe: { ttlMs: 60 * 60 * 1_000 },

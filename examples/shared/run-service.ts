@@ -19,6 +19,9 @@ export type RunServiceOptions = {
  * process then exits by itself, having nothing left to do; a shutdown that
  * takes longer than `shutdownTimeoutMs`, or a second signal, exits at once
  * with code 1.
+ *
+ * Started by a parent with an IPC channel (the demo does), it also shuts down
+ * when the parent goes away, however it died: no orphaned services.
  */
 export async function runService(options: RunServiceOptions): Promise<void> {
   const { name, logger, cleanup } = options;
@@ -64,6 +67,13 @@ export async function runService(options: RunServiceOptions): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  if (process.channel !== undefined) {
+    // The channel must not keep the process alive; its end still tells us the parent is gone.
+    process.channel.unref();
+    process.once('disconnect', () => {
+      if (!stopping) stop('SIGTERM');
+    });
+  }
 }
 
 /** `PORT` from the environment, or `fallback`. */

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exitOf, runScript } from './process.js';
 
@@ -44,5 +47,21 @@ describe('npm run demo', () => {
     const demo = runScript('examples/demo.ts', ['--nope']);
     expect(await exitOf(demo, 30_000)).toBe(2);
     expect(demo.output()).toMatch(/usage: npm run demo/);
+  }, 40_000);
+
+  it('--redis without REDIS_URL and without redis-server exits 2, saying how to get Redis', async () => {
+    // An empty PATH: no redis-server to find (node itself is run by its full path).
+    const empty = await mkdtemp(join(tmpdir(), 'switchboard-no-redis-'));
+    try {
+      const demo = runScript('examples/demo.ts', ['--redis', '--port-base', '0'], { PATH: empty });
+      expect(await exitOf(demo, 30_000)).toBe(2);
+      const output = demo.output();
+      expect(output).toMatch(/`redis-server` is not on PATH/);
+      expect(output).toMatch(/apt-get install -y redis-server/);
+      expect(output).toMatch(/REDIS_URL=redis:\/\/127\.0\.0\.1:6379 npm run demo -- --redis/);
+      expect(output).not.toMatch(/switchboard demo:/);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   }, 40_000);
 });
