@@ -14,13 +14,18 @@ import Opossum from 'opossum';
 import { Pool } from 'undici';
 import { z } from 'zod';
 import { ServiceClient, ServiceRegistry } from 'switchboard';
-import { load, type LoadResult } from './lib/load.js';
+import { measureCpu } from './lib/cpu.js';
+import { loadAlternating, timePerOp } from './lib/load.js';
+import type { Measurement } from './lib/measure.js';
 import type { SuiteResult } from './lib/report.js';
 
 // ServiceClient's whole pipeline (registry, breaker, retry policy, schema)
 // against what users would otherwise write, on one local server in its own process.
 
 const User = z.object({ id: z.number(), email: z.string(), username: z.string() });
+const ROUNDS = 3;
+// What the fixture answers, for the in-process floors below.
+const BODY = Buffer.from(JSON.stringify({ id: 1, email: 'user@example.test', username: 'user' }));
 
 export async function httpSuite(): Promise<SuiteResult[]> {
   const server = spawn(
@@ -47,43 +52,45 @@ export async function httpSuite(): Promise<SuiteResult[]> {
       circuitBreaker(handleAll, { halfOpenAfter: 30_000, breaker: new ConsecutiveBreaker(5) }),
     );
 
-    const contenders: [string, () => Promise<unknown>][] = [
-      ['raw fetch', getJson],
-      [
-        'undici Pool',
-        async () => (await pool.request({ path: '/users/1', method: 'GET' })).body.json(),
-      ],
-      ['ky', () => plainKy.get(url).json()],
-      [
-        'ServiceClient (registry+breaker+retry+schema)',
-        () => client.get('/users/1', { schema: User }),
-      ],
-      ['ServiceClient on the global fetch', () => globalClient.get('/users/1', { schema: User })],
-      ['opossum + fetch', () => opossum.fire()],
-      ['cockatiel retry+breaker + fetch', () => cockatiel.execute(getJson)],
+    const contenders: { name: string; op: () => Promise<unknown> }[] = [
+      { name: 'raw fetch', op: getJson },
+      {
+        name: 'undici Pool',
+        op: async () => (await pool.request({ path: '/users/1', method: 'GET' })).body.json(),
+      },
+      { name: 'ky', op: () => plainKy.get(url).json() },
+      {
+        name: 'ServiceClient (registry+breaker+retry+schema)',
+        op: () => client.get('/users/1', { schema: User }),
+      },
+      {
+        name: 'ServiceClient on the global fetch',
+        op: () => globalClient.get('/users/1', { schema: User }),
+      },
+      { name: 'opossum + fetch', op: () => opossum.fire() },
+      { name: 'cockatiel retry+breaker + fetch', op: () => cockatiel.execute(getJson) },
     ];
 
     const results: SuiteResult[] = [];
+    const cpuRows: Measurement[] = [];
     for (const [concurrency, requests] of [
       [1, 2_000],
       [50, 10_000],
     ] as const) {
-      const rows: LoadResult[] = [];
-      for (const [name, op] of contenders)
-        rows.push(await load(name, op, { concurrency, requests }));
+      // Rounds interleaved (A B … B A): contenders share one process, and
+      // whoever ran right after a contender that leaves much garbage behind
+      // would otherwise pay for its collection.
+      const rows = await loadAlternating(contenders, { concurrency, requests, rounds: ROUNDS });
+      if (concurrency === 50) {
+        for (const row of rows) cpuRows.push(cpuRow(row.name, row.cpuUsPerOp * 1_000, requests));
+      }
       results.push({
         suite: `HTTP GET of a small JSON body, concurrency ${concurrency}`,
         baseline: 'raw fetch',
-        rows: rows.map((row) => ({
-          name: row.name,
-          // Report time per request so the shared table reads "lower is better".
-          nsPerOp: 1e9 / row.opsPerSec,
-          minNs: 1e9 / row.maxOpsPerSec,
-          maxNs: 1e9 / row.minOpsPerSec,
-          rounds: 3,
-          opsPerRound: requests,
-          extra: `${Math.round(row.opsPerSec)} req/s, p50 ${row.p50Ms.toFixed(3)} ms, p99 ${row.p99Ms.toFixed(3)} ms`,
-        })),
+        // Time per request, so the shared table reads "lower is better".
+        rows: rows.map((row) =>
+          timePerOp(row, { rounds: ROUNDS, opsPerRound: requests, per: 'req' }),
+        ),
         notes: [
           concurrency === 1
             ? 'Target: ServiceClient adds ≤ 0.2 ms p99 over raw fetch at c=1.'
@@ -91,6 +98,7 @@ export async function httpSuite(): Promise<SuiteResult[]> {
         ],
       });
     }
+    results.push(await cpuSuite(cpuRows, url));
     opossum.shutdown();
     await pool.close();
     await client.close();
@@ -100,4 +108,55 @@ export async function httpSuite(): Promise<SuiteResult[]> {
   } finally {
     server.kill();
   }
+}
+
+// The load's median CPU over its rounds; it reports no spread for CPU.
+function cpuRow(name: string, nsPerOp: number, requests: number): Measurement {
+  return { name, nsPerOp, minNs: nsPerOp, maxNs: nsPerOp, rounds: ROUNDS, opsPerRound: requests };
+}
+
+/**
+ * The client's CPU per request at c=50 next to two in-process floors: a fetch
+ * that returns a canned Response at once (no network; the WHATWG Response any
+ * fetch-compatible function must build), and ky over it with the options
+ * ServiceClient passes. Their difference is ky's own cost per request, which
+ * no transport under ky can win back.
+ */
+async function cpuSuite(rows: Measurement[], url: string): Promise<SuiteResult> {
+  const responseHeaders: [string, string][] = [
+    ['content-type', 'application/json'],
+    ['content-length', String(BODY.byteLength)],
+    ['date', new Date().toUTCString()],
+    ['connection', 'keep-alive'],
+    ['keep-alive', 'timeout=60'],
+  ];
+  const canned = (): Promise<Response> =>
+    Promise.resolve(new Response(BODY, { status: 200, headers: responseHeaders }));
+  const overCanned = ky.create({ retry: 0, timeout: false, throwHttpErrors: false, fetch: canned });
+  // The headers ServiceClient sends with each attempt.
+  const headers = {
+    'user-agent': 'switchboard/bench',
+    accept: 'application/json',
+    'x-correlation-id': '3b0f6c2e-0c4e-4a39-9d7b-4d0a7b9a0c11',
+    'x-request-timeout-ms': '15000',
+    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  };
+  const fetchFloor = await measureCpu('in-process fetch: a canned Response, no network', canned);
+  const kyFloor = await measureCpu('ky over that in-process fetch (ky floor)', () =>
+    overCanned(url, { method: 'GET', headers }),
+  );
+  const all = [...rows, fetchFloor, kyFloor];
+  const ns = (name: string): number => all.find((row) => row.name === name)?.nsPerOp ?? NaN;
+  const raw = ns('raw fetch');
+  const kyOwn = kyFloor.nsPerOp - fetchFloor.nsPerOp;
+  const share = (value: number): string => `${(value / raw).toFixed(2)}×`;
+  return {
+    suite: 'Client CPU per request (c=50 load, and in-process floors)',
+    baseline: 'raw fetch',
+    rows: all,
+    notes: [
+      `ky's own CPU per request (ky floor − in-process fetch) = ${share(kyOwn)} raw fetch's whole request; ky floor + undici Pool (transport) = ${share(kyFloor.nsPerOp + ns('undici Pool'))} before any registry, breaker, retry, schema, trace or body work.`,
+      'ServiceClient ≥ 1.0× raw fetch throughput needs its CPU per request ≤ 1.00× here: ky in the path spends the share above of that budget.',
+    ],
+  };
 }

@@ -1,4 +1,4 @@
-import { NetworkError, abortErrorFrom, isSwitchboardError } from '../errors.js';
+import { NetworkError, isSwitchboardError, type TimeoutError } from '../errors.js';
 
 /**
  * The library's error for an attempt that failed below HTTP: our own errors
@@ -8,12 +8,12 @@ import { NetworkError, abortErrorFrom, isSwitchboardError } from '../errors.js';
  */
 export function attemptFailure(
   error: unknown,
-  timeout: AbortSignal,
+  timedOut: TimeoutError | undefined,
   method: string,
   url: string,
 ): unknown {
   if (isSwitchboardError(error)) return error;
-  if (timeout.aborted) return abortErrorFrom(timeout);
+  if (timedOut !== undefined) return timedOut;
   const code = causeCode(error);
   return new NetworkError(`${method} ${url} failed${code === undefined ? '' : ` (${code})`}`, {
     cause: error,

@@ -1,9 +1,12 @@
 import { InvalidResponseError } from '../errors.js';
+import { bufferedBody } from './undici-fetch.js';
 
 /** What a response body was read as. */
 export type ReadBody = { readonly data: unknown; readonly isJson: boolean };
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+// What `Response.text()` decodes with: UTF-8, a leading BOM dropped, bad bytes replaced.
+const utf8 = new TextDecoder();
 
 /**
  * Reads a response body, never more than `maxBytes`: parsed JSON when the
@@ -22,9 +25,18 @@ export async function readBody(
     await response.body?.cancel().catch(() => undefined);
     throw tooLarge(maxBytes);
   }
-  // A declared length within the limit lets the platform read the body in one go.
-  const text =
-    declared <= maxBytes ? await response.text() : await readText(response, maxBytes, truncate);
+  // Our pool read small bodies already: decode those bytes, as `text()` would.
+  const bytes = bufferedBody(response);
+  let text: string;
+  if (bytes !== undefined) {
+    if (bytes.byteLength > maxBytes && !truncate) throw tooLarge(maxBytes);
+    text = utf8.decode(bytes.byteLength > maxBytes ? bytes.subarray(0, maxBytes) : bytes);
+  } else if (declared <= maxBytes) {
+    // A declared length within the limit lets the platform read the body in one go.
+    text = await response.text();
+  } else {
+    text = await readText(response, maxBytes, truncate);
+  }
   if (text.length === 0) return { data: undefined, isJson };
   if (!isJson) return { data: text, isJson };
   try {
@@ -63,7 +75,7 @@ async function readText(response: Response, maxBytes: number, truncate: boolean)
     // Frees the connection at once when we stop early; a no-op after `done`.
     await reader.cancel().catch(() => undefined);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+  return utf8.decode(Buffer.concat(chunks, size));
 }
 
 function tooLarge(maxBytes: number): InvalidResponseError {

@@ -1,4 +1,4 @@
-import ky, { type KyInstance } from 'ky';
+import ky, { type KyInstance, type Options as KyOptions } from 'ky';
 import { currentCorrelation, newCorrelationId } from '../context/correlation.js';
 import { childTraceparent, createTraceparent } from '../context/traceparent.js';
 import {
@@ -17,10 +17,16 @@ import type { ServiceResolver } from '../registry/service-resolver.js';
 import type { ServiceInstance } from '../registry/service-instance.js';
 import { RetryPolicy } from '../resilience/retry.js';
 import { VERSION } from '../version.js';
+import { AttemptAbort } from './attempt-abort.js';
 import { attemptFailure } from './attempt-failure.js';
 import { CORRELATION_ID_HEADER, REQUEST_TIMEOUT_HEADER } from './incoming-context.js';
 import { readBody } from './response-body.js';
-import { pooledFetch, type PooledFetch } from './undici-fetch.js';
+import {
+  ATTEMPT_OPTION,
+  pooledFetch,
+  type AttemptChannel,
+  type PooledFetch,
+} from './undici-fetch.js';
 import { parseRetryAfter } from './retry-after.js';
 import { RetryBudget } from './retry-budget.js';
 import { IDEMPOTENT_METHODS, isRetryableFailure } from './retryable.js';
@@ -35,11 +41,19 @@ import type {
 } from './service-client-options.js';
 import { validate } from '../internal/validate-schema.js';
 
+/** How much of an error response's body an `HttpError` keeps. */
+const ERROR_BODY_BYTES = 64 * 1024;
+
 type Call = {
   readonly method: HttpMethod;
   readonly path: string;
   readonly options: RequestOptions<StandardSchemaV1 | undefined>;
   readonly headers: Record<string, string>;
+  /**
+   * The query from `searchParams`, replacing the path's own as ky's option
+   * would; set on the URL here, since ky builds its Request twice for that option.
+   */
+  readonly search: string | undefined;
   readonly deadlineAt: number;
   /** Instances already tried: a retry goes elsewhere when it can. */
   readonly tried: Set<string>;
@@ -69,6 +83,8 @@ export class ServiceClient {
   readonly #timeoutMs: number;
   readonly #deadlineMs: number;
   readonly #maxResponseBytes: number;
+  /** Bodies our pool reads in one go: within both limits `readBody` applies. */
+  readonly #bufferBytes: number;
   readonly #policy: RetryPolicy | undefined;
   readonly #budget: RetryBudget | undefined;
   readonly #headers: Readonly<Record<string, string>>;
@@ -87,6 +103,7 @@ export class ServiceClient {
       'maxResponseBytes',
       options.maxResponseBytes ?? 10 * 1024 * 1024,
     );
+    this.#bufferBytes = Math.min(this.#maxResponseBytes, ERROR_BODY_BYTES);
     this.#headers = { ...options.headers };
     this.#logger = options.logger ?? silentLogger;
     this.#budget = options.budget === false ? undefined : new RetryBudget(options.budget);
@@ -176,6 +193,7 @@ export class ServiceClient {
       path,
       options,
       headers: this.#headersFor(options),
+      search: searchOf(options.searchParams),
       deadlineAt,
       tried: new Set(),
       // Without an inbound trace the call starts one, so its attempts share a trace id.
@@ -232,6 +250,7 @@ export class ServiceClient {
     const instance = this.#registry.resolve(this.service, { exclude: call.tried });
     call.tried.add(instance.id);
     const url = resolveUrl(instance.baseUrl, call.path);
+    if (call.search !== undefined) url.search = call.search;
     if (call.lastFailure !== undefined) {
       this.#budget?.recordRetry();
       if (this.#events.has('retry')) {
@@ -276,17 +295,6 @@ export class ServiceClient {
       1,
       Math.min(call.options.timeoutMs ?? this.#timeoutMs, call.deadlineAt - started),
     );
-    const timeout = new AbortController();
-    const timer = setTimeout(() => {
-      timeout.abort(
-        new TimeoutError(
-          `${call.method} ${url.origin}${url.pathname} timed out after ${budgetMs} ms`,
-          { timeoutMs: budgetMs },
-        ),
-      );
-    }, budgetMs);
-    const signal =
-      callerSignal === undefined ? timeout.signal : AbortSignal.any([callerSignal, timeout.signal]);
     const printable = url.origin + url.pathname;
     if (this.#events.has('request')) {
       this.#events.emit('request', {
@@ -296,8 +304,9 @@ export class ServiceClient {
         instance: instance.id,
       });
     }
+    const cut = new AttemptAbort(budgetMs, `${call.method} ${printable}`, callerSignal);
     try {
-      const response = await this.#ky(url, {
+      const kyOptions: KyOptions & { [ATTEMPT_OPTION]?: AttemptChannel } = {
         method: call.method,
         headers: {
           ...call.headers,
@@ -305,12 +314,13 @@ export class ServiceClient {
           // Each attempt is its own outgoing request: its own span of the caller's trace.
           traceparent: childTraceparent(call.parentTrace),
         },
-        signal,
-        ...(call.options.json === undefined ? {} : { json: call.options.json }),
-        ...(call.options.searchParams === undefined
-          ? {}
-          : { searchParams: toSearchParams(call.options.searchParams) }),
-      });
+      };
+      // Our own pool takes the abort beside the Request: as ky's `signal` it
+      // would cost an `AbortSignal.any` with ky's own on every request.
+      if (this.#pool === undefined) kyOptions.signal = cut.toAbortSignal();
+      else kyOptions[ATTEMPT_OPTION] = { signal: cut, bufferBytes: this.#bufferBytes };
+      if (call.options.json !== undefined) kyOptions.json = call.options.json;
+      const response = await this.#ky(url, kyOptions);
       if (this.#events.has('response')) {
         this.#events.emit('response', {
           method: call.method,
@@ -322,7 +332,7 @@ export class ServiceClient {
       }
       if (!response.ok) {
         const { data } = await readBody(response, {
-          maxBytes: Math.min(this.#maxResponseBytes, 64 * 1024),
+          maxBytes: Math.min(this.#maxResponseBytes, ERROR_BODY_BYTES),
           truncate: true,
         });
         throw new HttpError({
@@ -348,9 +358,9 @@ export class ServiceClient {
       return result.value;
     } catch (error) {
       if (callerSignal?.aborted === true) throw abortErrorFrom(callerSignal);
-      throw attemptFailure(error, timeout.signal, call.method, printable);
+      throw attemptFailure(error, cut.timedOut, call.method, printable);
     } finally {
-      clearTimeout(timer);
+      cut.dispose();
     }
   }
 
@@ -373,13 +383,16 @@ export class ServiceClient {
   }
 }
 
-function toSearchParams(
-  params: Readonly<Record<string, string | number | boolean>> | URLSearchParams,
-): URLSearchParams {
-  if (params instanceof URLSearchParams) return params;
-  const out = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) out.set(key, String(value));
-  return out;
+function searchOf(
+  params: Readonly<Record<string, string | number | boolean>> | URLSearchParams | undefined,
+): string | undefined {
+  if (params === undefined) return undefined;
+  let search = params;
+  if (!(search instanceof URLSearchParams)) {
+    search = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) search.set(key, String(value));
+  }
+  return search.size > 0 ? search.toString() : undefined;
 }
 
 // Passive health: failures that say something about the instance itself.
