@@ -4,13 +4,9 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import {
-  redisTransport,
-  type EventTransport,
-  type SubscriptionSpec,
-  type TransportMessage,
-} from 'switchboard';
+import { redisTransport, type EventTransport, type TransportMessage } from 'switchboard';
 import { startRedisServer, type RedisServer } from 'switchboard/testing';
+import { orderSpec, waitFor } from './helpers.js';
 
 const url = inject('redisUrl');
 const CHILD = fileURLToPath(new URL('./fixtures/consumer-child.ts', import.meta.url));
@@ -40,34 +36,6 @@ function client(redisUrl = url): Redis {
   redis.on('error', () => undefined);
   clients.push(redis);
   return redis;
-}
-
-function spec(overrides: Partial<SubscriptionSpec> = {}): SubscriptionSpec {
-  return {
-    topics: ['orders'],
-    mode: 'durable',
-    group: 'billing',
-    consumer: `consumer-${randomUUID()}`,
-    concurrency: 4,
-    maxDeliveries: 5,
-    retryDelayMs: () => 10,
-    claimIdleMs: 300,
-    start: 'earliest',
-    ...overrides,
-  };
-}
-
-async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline)
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 async function startChild(args: string[]): Promise<ChildProcess> {
@@ -118,7 +86,7 @@ describe('redis transport: crashes and restarts', () => {
         .sort();
     expect(await names()).toEqual(['gone-clean', 'gone-holding']);
     const handled: string[] = [];
-    await transport.subscribe(spec({ consumer: 'alive', claimIdleMs: 20 }), (message) => {
+    await transport.subscribe(orderSpec({ consumer: 'alive', claimIdleMs: 20 }), (message) => {
       handled.push(message.payload);
       return Promise.resolve();
     });
@@ -150,7 +118,7 @@ describe('redis transport: crashes and restarts', () => {
 
     // The survivor takes over what the dead process held, after claimIdleMs.
     const handled = new Map<string, number>();
-    await transport.subscribe(spec({ claimIdleMs: 500 }), async (message) => {
+    await transport.subscribe(orderSpec({ claimIdleMs: 500 }), async (message) => {
       await redis.sadd(ledger, message.payload);
       handled.set(message.payload, message.deliveryCount);
     });
@@ -177,7 +145,7 @@ describe('redis transport: crashes and restarts', () => {
     });
     transports.push(transport);
     const received = new Set<string>();
-    await transport.subscribe(spec({ claimIdleMs: 1_000 }), (message) => {
+    await transport.subscribe(orderSpec({ claimIdleMs: 1_000 }), (message) => {
       received.add(message.payload);
       return Promise.resolve();
     });
@@ -212,7 +180,7 @@ describe('redis transport: crashes and restarts', () => {
     const transport = open(url, prefix);
     const received: string[] = [];
     const redis = client();
-    await transport.subscribe(spec({ start: 'latest' }), (message) => {
+    await transport.subscribe(orderSpec({ start: 'latest' }), (message) => {
       received.push(message.payload);
       return Promise.resolve();
     });
@@ -230,7 +198,7 @@ describe('redis transport: crashes and restarts', () => {
     const transport = open();
     const held: TransportMessage[] = [];
     const first = await transport.subscribe(
-      spec({ consumer: 'worker-1', claimIdleMs: 60_000, concurrency: 2 }),
+      orderSpec({ consumer: 'worker-1', claimIdleMs: 60_000, concurrency: 2 }),
       (message) => {
         held.push(message);
         return new Promise<void>(() => undefined); // the process "dies" with these in flight
@@ -243,7 +211,7 @@ describe('redis transport: crashes and restarts', () => {
     const seen: TransportMessage[] = [];
     const started = Date.now();
     await transport.subscribe(
-      spec({ consumer: 'worker-1', claimIdleMs: 60_000, concurrency: 1 }),
+      orderSpec({ consumer: 'worker-1', claimIdleMs: 60_000, concurrency: 1 }),
       (message) => {
         seen.push(message);
         return Promise.resolve();
@@ -269,8 +237,8 @@ describe('redis transport: crashes and restarts', () => {
       calls.push(message);
       await held;
     };
-    await transport.subscribe(spec({ claimIdleMs: 150, concurrency: 1 }), handler);
-    await transport.subscribe(spec({ claimIdleMs: 150, concurrency: 1 }), handler);
+    await transport.subscribe(orderSpec({ claimIdleMs: 150, concurrency: 1 }), handler);
+    await transport.subscribe(orderSpec({ claimIdleMs: 150, concurrency: 1 }), handler);
     await transport.publish('orders', 'slow');
     try {
       await waitFor(() => calls.length === 1, 5_000, 'first delivery');
@@ -293,7 +261,7 @@ describe('redis transport: crashes and restarts', () => {
         started = resolve;
       });
       const subscription = await transport.subscribe(
-        spec({ group, maxDeliveries: 3, claimIdleMs: 100, concurrency: 1 }),
+        orderSpec({ group, maxDeliveries: 3, claimIdleMs: 100, concurrency: 1 }),
         () => {
           deliveries += 1;
           started();
@@ -305,7 +273,7 @@ describe('redis transport: crashes and restarts', () => {
       await subscription.stop({ drain: false });
     }
     let ran = false;
-    await transport.subscribe(spec({ group, maxDeliveries: 3, claimIdleMs: 100 }), () => {
+    await transport.subscribe(orderSpec({ group, maxDeliveries: 3, claimIdleMs: 100 }), () => {
       ran = true;
       return Promise.resolve();
     });
@@ -334,7 +302,7 @@ describe('redis transport: crashes and restarts', () => {
       blockMs: 500,
     });
     let handled = 0;
-    const subscription = await transport.subscribe(spec({ concurrency: 8 }), async () => {
+    const subscription = await transport.subscribe(orderSpec({ concurrency: 8 }), async () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       handled += 1;
     });

@@ -8,10 +8,10 @@ import {
   isSwitchboardError,
   redisTransport,
   type EventTransport,
-  type SubscriptionSpec,
 } from 'switchboard';
 import { startRedisServer } from 'switchboard/testing';
 import { poisonScenarios } from '../poison-scenarios.js';
+import { orderSpec, waitFor } from './helpers.js';
 import { startTcpProxy } from './tcp-proxy.js';
 
 const url = inject('redisUrl');
@@ -47,34 +47,6 @@ function client(redisUrl = url): Redis {
   return redis;
 }
 
-function spec(overrides: Partial<SubscriptionSpec> = {}): SubscriptionSpec {
-  return {
-    topics: ['orders'],
-    mode: 'durable',
-    group: 'billing',
-    consumer: `consumer-${randomUUID()}`,
-    concurrency: 2,
-    maxDeliveries: 3,
-    retryDelayMs: () => 10,
-    claimIdleMs: 300,
-    start: 'earliest',
-    ...overrides,
-  };
-}
-
-async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline)
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('redisTransport: options', () => {
   it('wants exactly one way to reach Redis, and key-safe names', async () => {
     expect(() => redisTransport({})).toThrow(/exactly one of `url`, `client` or `redis`/);
@@ -88,14 +60,14 @@ describe('redisTransport: options', () => {
       /cannot be used in a Redis key/,
     );
     await expect(
-      transport.subscribe(spec({ start: { afterId: 'yesterday' } }), () => Promise.resolve()),
+      transport.subscribe(orderSpec({ start: { afterId: 'yesterday' } }), () => Promise.resolve()),
     ).rejects.toThrow(/Redis stream id/);
   });
 
   it('leaves a client it was given open, and quits the ones it opened', async () => {
     const mine = client();
     const transport = redisTransport({ client: mine, prefix: `given-${randomUUID()}` });
-    await transport.subscribe(spec(), () => Promise.resolve());
+    await transport.subscribe(orderSpec(), () => Promise.resolve());
     await transport.publish('orders', 'x');
     await transport.close();
     expect(mine.status).toBe('ready');
@@ -134,7 +106,7 @@ describe('redisTransport: Redis unreachable', () => {
     const onReconnected = (info: { failures: number; downMs: number }): void => {
       reconnects.push(info);
     };
-    await transport.subscribe(spec({ start: 'latest', onReconnected }), (message) => {
+    await transport.subscribe(orderSpec({ start: 'latest', onReconnected }), (message) => {
       received.push(message.payload);
       return Promise.resolve();
     });
@@ -241,12 +213,12 @@ describe('redisTransport: broadcast and durable on one stream', () => {
     const transport = open();
     const group: string[] = [];
     const listeners = [[], []] as string[][];
-    await transport.subscribe(spec(), (message) => {
+    await transport.subscribe(orderSpec(), (message) => {
       group.push(message.payload);
       return Promise.resolve();
     });
     for (const list of listeners) {
-      await transport.subscribe(spec({ mode: 'broadcast' }), (message) => {
+      await transport.subscribe(orderSpec({ mode: 'broadcast' }), (message) => {
         list.push(message.payload);
         return Promise.resolve();
       });
@@ -273,7 +245,7 @@ describe('redisTransport: lag', () => {
       release = resolve;
     });
     const subscription = await transport.subscribe(
-      spec({ concurrency: 1, claimIdleMs: 100 }),
+      orderSpec({ concurrency: 1, claimIdleMs: 100 }),
       () => held,
     );
     try {
