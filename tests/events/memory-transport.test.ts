@@ -7,9 +7,6 @@ import {
   type SubscriptionSpec,
   type TransportMessage,
 } from 'switchboard';
-import { runTransportContract } from 'switchboard/testing';
-
-await runTransportContract('memory', () => memoryTransport());
 
 const TOPIC = 'product';
 
