@@ -2,21 +2,11 @@ import { delay, raceAbort } from '../../internal/abort.js';
 import { MAX_TIMER_MS } from '../../internal/options.js';
 import { errorText, invokeHandler } from '../handler-outcome.js';
 import type { MessageHandler, SubscriptionSpec, TransportSubscription } from '../transport.js';
-import { redisBackoffMs } from './held-message.js';
-import { PAYLOAD_FIELD, type RedisKeys } from './keys.js';
-import type { RedisLink } from './redis-link.js';
+import { redisBackoffMs, type SubscriptionHost } from './held-message.js';
+import { PAYLOAD_FIELD } from './keys.js';
 import { BlockingReader } from './blocking-reader.js';
 import { ReadOutage } from './read-outage.js';
-import type { ResolvedRedisOptions } from './redis-options.js';
 import { parseEntries, parseReadReply, type StreamEntry } from './stream-reply.js';
-
-/** What a broadcast subscription needs from its transport. */
-export type BroadcastHost = {
-  readonly link: RedisLink;
-  readonly keys: RedisKeys;
-  readonly options: ResolvedRedisOptions;
-  readonly onStopped: () => void;
-};
 
 /**
  * A broadcast subscriber on Redis: reads the topics' streams without a
@@ -32,7 +22,7 @@ export type BroadcastHost = {
 export class BroadcastSubscription implements TransportSubscription {
   readonly #spec: SubscriptionSpec;
   readonly #handler: MessageHandler;
-  readonly #host: BroadcastHost;
+  readonly #host: SubscriptionHost;
   readonly #reader: BlockingReader;
   readonly #outage: ReadOutage;
   /** Where each stream is read from next, by key. */
@@ -45,7 +35,7 @@ export class BroadcastSubscription implements TransportSubscription {
   #slotFreed: (() => void) | undefined;
   #stopping: Promise<void> | undefined;
 
-  private constructor(spec: SubscriptionSpec, handler: MessageHandler, host: BroadcastHost) {
+  private constructor(spec: SubscriptionSpec, handler: MessageHandler, host: SubscriptionHost) {
     this.#spec = spec;
     this.#handler = handler;
     this.#host = host;
@@ -58,7 +48,7 @@ export class BroadcastSubscription implements TransportSubscription {
   static async start(
     spec: SubscriptionSpec,
     handler: MessageHandler,
-    host: BroadcastHost,
+    host: SubscriptionHost,
   ): Promise<BroadcastSubscription> {
     const subscription = new BroadcastSubscription(spec, handler, host);
     try {

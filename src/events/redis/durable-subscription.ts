@@ -10,23 +10,19 @@ import type {
   TransportSubscription,
 } from '../transport.js';
 import { GroupCommands, type DeadLetterCause } from './group-commands.js';
-import { heldKey, redisBackoffMs, type HeldMessage, type StreamRef } from './held-message.js';
-import { MESSAGE_ID_FIELD, PAYLOAD_FIELD, type RedisKeys } from './keys.js';
-import type { RedisLink } from './redis-link.js';
+import {
+  heldKey,
+  redisBackoffMs,
+  type HeldMessage,
+  type StreamRef,
+  type SubscriptionHost,
+} from './held-message.js';
+import { MESSAGE_ID_FIELD, PAYLOAD_FIELD } from './keys.js';
 import { BlockingReader } from './blocking-reader.js';
 import { ReadOutage } from './read-outage.js';
-import type { ResolvedRedisOptions } from './redis-options.js';
 import { isRedisError, parseReadReply, type StreamEntry } from './stream-reply.js';
 
 type Running = { readonly held: HeldMessage; readonly done: Promise<void> };
-
-/** What a durable subscription needs from its transport. */
-export type DurableHost = {
-  readonly link: RedisLink;
-  readonly keys: RedisKeys;
-  readonly options: ResolvedRedisOptions;
-  readonly onStopped: () => void;
-};
 
 /**
  * One consumer of a consumer group on Redis Streams.
@@ -51,7 +47,7 @@ export type DurableHost = {
 export class DurableSubscription implements TransportSubscription {
   readonly #spec: SubscriptionSpec;
   readonly #handler: MessageHandler;
-  readonly #host: DurableHost;
+  readonly #host: SubscriptionHost;
   readonly #logger: Logger;
   readonly #commands: GroupCommands;
   readonly #streams: readonly StreamRef[];
@@ -85,7 +81,7 @@ export class DurableSubscription implements TransportSubscription {
   #intervals: ReturnType<typeof setInterval>[] = [];
   #stopping: Promise<void> | undefined;
 
-  private constructor(spec: SubscriptionSpec, handler: MessageHandler, host: DurableHost) {
+  private constructor(spec: SubscriptionSpec, handler: MessageHandler, host: SubscriptionHost) {
     this.#spec = spec;
     this.#handler = handler;
     this.#host = host;
@@ -112,7 +108,7 @@ export class DurableSubscription implements TransportSubscription {
   static async start(
     spec: SubscriptionSpec,
     handler: MessageHandler,
-    host: DurableHost,
+    host: SubscriptionHost,
   ): Promise<DurableSubscription> {
     const subscription = new DurableSubscription(spec, handler, host);
     try {

@@ -260,20 +260,7 @@ export class GroupCommands {
 
   /** New entries of `stream` for this consumer, without blocking (`XREADGROUP … >`). */
   async readNew(stream: StreamRef, count: number): Promise<StreamEntry[]> {
-    const reply = parseReadReply(
-      await this.#link.call('read redriven messages', [
-        'XREADGROUP',
-        'GROUP',
-        this.group,
-        this.consumer,
-        'COUNT',
-        count,
-        'STREAMS',
-        stream.key,
-        '>',
-      ]),
-    );
-    return reply.get(stream.key) ?? [];
+    return this.#readGroup('read redriven messages', stream, '>', count);
   }
 
   /**
@@ -285,8 +272,19 @@ export class GroupCommands {
     afterId: string,
     count: number,
   ): Promise<{ readonly entry: StreamEntry; readonly deliveryCount: number }[]> {
+    const entries = await this.#readGroup('read own pending messages', stream, afterId, count);
+    return this.withDeliveryCounts(stream, entries);
+  }
+
+  /** A non-blocking `XREADGROUP` of one stream: new entries (`>`) or this consumer's own after an id. */
+  async #readGroup(
+    operation: string,
+    stream: StreamRef,
+    id: string,
+    count: number,
+  ): Promise<StreamEntry[]> {
     const reply = parseReadReply(
-      await this.#link.call('read own pending messages', [
+      await this.#link.call(operation, [
         'XREADGROUP',
         'GROUP',
         this.group,
@@ -295,10 +293,10 @@ export class GroupCommands {
         count,
         'STREAMS',
         stream.key,
-        afterId,
+        id,
       ]),
     );
-    return this.withDeliveryCounts(stream, reply.get(stream.key) ?? []);
+    return reply.get(stream.key) ?? [];
   }
 
   /** The delivery count each of `entries` (claimed by this consumer) has now, from `XPENDING`. */

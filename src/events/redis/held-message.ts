@@ -1,4 +1,15 @@
 import type { TransportMessage } from '../transport.js';
+import type { RedisKeys } from './keys.js';
+import type { RedisLink } from './redis-link.js';
+import type { ResolvedRedisOptions } from './redis-options.js';
+
+/** What a subscription (durable or broadcast) needs from its transport. */
+export type SubscriptionHost = {
+  readonly link: RedisLink;
+  readonly keys: RedisKeys;
+  readonly options: ResolvedRedisOptions;
+  readonly onStopped: () => void;
+};
 
 /** A stream a subscription reads: a topic's stream, or its group's redrive stream. */
 export type StreamRef = {
