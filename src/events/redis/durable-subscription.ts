@@ -73,6 +73,8 @@ export class DurableSubscription implements TransportSubscription {
   /** Aborts the read loop's waits when the subscription stops. */
   readonly #halt = new AbortController();
   #loop: Promise<void> = Promise.resolve();
+  /** Housekeeping rounds and retries under way: they may take entries a draining stop must run. */
+  readonly #background = new Set<Promise<void>>();
   #slotFreed: (() => void) | undefined;
   #housekeeping = false;
   #rounds = 0;
@@ -138,7 +140,12 @@ export class DurableSubscription implements TransportSubscription {
   #begin(): void {
     const { claimIdleMs } = this.#spec;
     const renew = setInterval(() => void this.#renewLeases(), Math.max(5, claimIdleMs / 3));
-    const claim = setInterval(() => void this.#housekeep(), Math.max(10, claimIdleMs / 2));
+    const claim = setInterval(
+      () => {
+        this.#inBackground(this.#housekeep());
+      },
+      Math.max(10, claimIdleMs / 2),
+    );
     renew.unref();
     claim.unref();
     this.#intervals = [renew, claim];
@@ -148,21 +155,18 @@ export class DurableSubscription implements TransportSubscription {
   async #stop(drain: boolean, signal: AbortSignal | undefined): Promise<void> {
     this.#halt.abort();
     this.#timers.clear();
-    // Not started yet, or waiting for a retry: left pending, taken over after claimIdleMs.
-    this.#buffered.length = 0;
+    // Waiting for a retry: left pending, taken over after claimIdleMs.
     this.#retrying.clear();
+    if (!drain) this.#abandon();
     this.#slotFreed?.();
     await this.#reader.interrupt(this.#loop);
     try {
       if (drain) {
-        const work = [...this.#running.values(), ...this.#settling.values()];
-        const all = Promise.all(work.map(({ done }) => done));
-        await (signal === undefined ? all : raceAbort(all, signal));
+        const drained = this.#drain();
+        await (signal === undefined ? drained : raceAbort(drained, signal));
       }
     } finally {
-      // What still runs is abandoned: its messages stay pending for another consumer.
-      this.#handlers.abort();
-      this.#running.clear();
+      this.#abandon();
       for (const interval of this.#intervals) clearInterval(interval);
       await this.#reader.close(this.#host.options.commandTimeoutMs);
       // Only if it holds nothing (what it holds is taken over after claimIdleMs),
@@ -176,9 +180,43 @@ export class DurableSubscription implements TransportSubscription {
     }
   }
 
-  // A method, not a getter: TypeScript would keep a narrowed value across awaits.
+  /**
+   * Runs to the end everything this consumer took before it stopped reading:
+   * a read's reply can land after the stop (Redis already counts those
+   * entries as delivered to it), so buffered entries run too, not only the
+   * handlers under way.
+   */
+  async #drain(): Promise<void> {
+    await Promise.all(this.#background);
+    for (;;) {
+      this.#pump();
+      const work = [...this.#running.values(), ...this.#settling.values()];
+      if (work.length === 0) return;
+      await Promise.all(work.map(({ done }) => done));
+    }
+  }
+
+  /** What still runs, or never started, stays pending for another consumer. */
+  #abandon(): void {
+    this.#handlers.abort();
+    this.#running.clear();
+    this.#buffered.length = 0;
+  }
+
+  // Methods, not getters: TypeScript would keep a narrowed value across awaits.
+  /** No more reading, housekeeping or retries; what was taken may still run (a draining stop). */
   #stopped(): boolean {
     return this.#halt.signal.aborted;
+  }
+
+  /** Nothing more runs: a stop without drain, or one whose caller gave up waiting. */
+  #abandoned(): boolean {
+    return this.#handlers.signal.aborted;
+  }
+
+  #inBackground(work: Promise<void>): void {
+    this.#background.add(work);
+    void work.finally(() => this.#background.delete(work));
   }
 
   async #createGroups(recovering: boolean): Promise<void> {
@@ -217,7 +255,7 @@ export class DurableSubscription implements TransportSubscription {
         // COUNT applies to each stream: split the free slots between them.
         const reply = await this.#read(Math.ceil(free / this.#topicStreams.length));
         this.#outage.succeeded();
-        if (!this.#stopped()) this.#accept(reply);
+        if (!this.#abandoned()) this.#accept(reply);
       } catch (error) {
         if (this.#stopped()) return;
         const failures = this.#outage.failed();
@@ -262,8 +300,9 @@ export class DurableSubscription implements TransportSubscription {
       const last = entries.at(-1);
       if (last === undefined) this.#history.delete(stream);
       else this.#history.set(stream, last.entry.id);
-      if (this.#stopped()) return;
+      if (this.#abandoned()) return;
       this.#takeOver(stream, entries);
+      if (this.#stopped()) break;
     }
     this.#pump();
   }
@@ -336,7 +375,7 @@ export class DurableSubscription implements TransportSubscription {
   }
 
   #pump(): void {
-    while (!this.#stopped() && this.#running.size < this.#spec.concurrency) {
+    while (!this.#abandoned() && this.#running.size < this.#spec.concurrency) {
       const held = this.#buffered.shift();
       if (held === undefined) return;
       this.#run(held);
@@ -416,9 +455,11 @@ export class DurableSubscription implements TransportSubscription {
   }
 
   #retryLater(key: string, held: HeldMessage, ms: number): void {
+    // Stopping: no timer may outlive the subscription; it stays pending, taken over later.
+    if (this.#stopped()) return;
     this.#retrying.set(key, held);
     this.#timers.after(ms, () => {
-      void this.#retry(key, held);
+      this.#inBackground(this.#retry(key, held));
     });
   }
 
@@ -434,7 +475,7 @@ export class DurableSubscription implements TransportSubscription {
     }
     this.#retrying.delete(key);
     // Gone: acknowledged elsewhere, or trimmed from the stream.
-    if (entry === undefined || this.#stopped()) return;
+    if (entry === undefined || this.#abandoned()) return;
     this.#admit(held.stream, entry, held.message.deliveryCount + 1);
     this.#pump();
   }
@@ -482,7 +523,7 @@ export class DurableSubscription implements TransportSubscription {
         if (this.#freeSlots() > 0) await this.#claimAbandoned(stream);
         if (stream.redrive && this.#freeSlots() > 0 && !this.#stopped()) {
           const entries = await this.#commands.readNew(stream, this.#freeSlots());
-          if (!this.#stopped()) for (const entry of entries) this.#admit(stream, entry, 1);
+          if (!this.#abandoned()) for (const entry of entries) this.#admit(stream, entry, 1);
         }
       }
       this.#pump();
@@ -513,7 +554,7 @@ export class DurableSubscription implements TransportSubscription {
       this.#freeSlots(),
     );
     this.#claimCursors.set(stream.key, cursor);
-    if (!this.#stopped()) this.#takeOver(stream, claimed);
+    if (!this.#abandoned()) this.#takeOver(stream, claimed);
   }
 }
 

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { redisTransport, type EventTransport, type TransportMessage } from 'switchboard';
 import { startRedisServer, type RedisServer } from 'switchboard/testing';
 import { orderSpec, waitFor } from './helpers.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const url = inject('redisUrl');
 const CHILD = fileURLToPath(new URL('./fixtures/consumer-child.ts', import.meta.url));
@@ -15,6 +16,7 @@ const transports: EventTransport[] = [];
 const clients: Redis[] = [];
 const children: ChildProcess[] = [];
 const servers: RedisServer[] = [];
+const proxies: TcpProxy[] = [];
 
 afterEach(async () => {
   for (const child of children.splice(0)) {
@@ -23,6 +25,7 @@ afterEach(async () => {
   await Promise.all(transports.splice(0).map((transport) => transport.close()));
   for (const client of clients.splice(0)) client.disconnect();
   await Promise.all(servers.splice(0).map((server) => server.stop()));
+  await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
 });
 
 function open(redisUrl = url, prefix = `durability-${randomUUID()}`): EventTransport {
@@ -326,6 +329,39 @@ describe('redis transport: crashes and restarts', () => {
       5_000,
       'connections closed',
     );
+  });
+});
+
+describe('redisTransport: a draining stop', () => {
+  it('runs and acknowledges entries whose read reply lands after the stop', async () => {
+    const proxy = await startTcpProxy(Number(new URL(url).port));
+    proxies.push(proxy);
+    const prefix = `drain-late-${randomUUID()}`;
+    const transport = open(proxy.url, prefix);
+    const handled: string[] = [];
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const subscription = await transport.subscribe(
+      orderSpec({ concurrency: 2 }),
+      async (message) => {
+        await gate;
+        handled.push(message.payload);
+      },
+    );
+    await transport.publishMany(
+      Array.from({ length: 10 }, (_, index) => ({ topic: 'orders', payload: `m-${index}` })),
+    );
+    await waitFor(() => subscription.stats().inFlight === 2, 5_000, 'both slots busy');
+    // The next read reaches Redis, which hands it two entries at once, but its
+    // reply only arrives after the stop has begun.
+    proxy.delayReplies(400);
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await subscription.stop({ drain: true });
+    expect(handled).toHaveLength(4);
+    expect(await pendingCount(client(), `${prefix}:events:{orders}`, 'billing')).toBe(0);
   });
 });
 

@@ -8,6 +8,11 @@ export type TcpProxy = {
   cut(): Promise<void>;
   /** Accepts connections again, on the same port. */
   restore(): Promise<void>;
+  /**
+   * Holds every reply from Redis for `ms` before passing it on (0: none);
+   * commands still reach Redis at once, so it acts before the client hears.
+   */
+  delayReplies(ms: number): void;
   close(): Promise<void>;
 };
 
@@ -15,6 +20,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let port = 0;
   let server: Server | undefined;
+  let replyDelayMs = 0;
   const listen = async (): Promise<void> => {
     const next = createServer((client) => {
       const upstream = connect(targetPort, '127.0.0.1');
@@ -23,7 +29,13 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
         socket.on('close', () => sockets.delete(socket));
         socket.on('error', () => undefined);
       }
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      // Equal delays fire in the order they were set: replies keep their order.
+      upstream.on('data', (chunk: Buffer) => {
+        if (replyDelayMs === 0) client.write(chunk);
+        else setTimeout(() => client.write(chunk), replyDelayMs);
+      });
+      upstream.on('end', () => setTimeout(() => client.end(), replyDelayMs));
     });
     next.listen(port, '127.0.0.1');
     await once(next, 'listening');
@@ -42,6 +54,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     url: `redis://127.0.0.1:${port}`,
     cut,
     restore: listen,
+    delayReplies: (ms) => {
+      replyDelayMs = ms;
+    },
     close: cut,
   };
 }
