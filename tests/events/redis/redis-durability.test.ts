@@ -104,7 +104,16 @@ describe('redis transport: crashes and restarts', () => {
     const ledger = `${prefix}:ledger`;
     const redis = client();
     const transport = open(url, prefix);
-    const child = await startChild([url, prefix, 'orders', 'billing', 'child', '500', ledger]);
+    const child = await startChild([
+      url,
+      prefix,
+      'orders',
+      'billing',
+      'child',
+      '500',
+      ledger,
+      '200',
+    ]);
     const sent = Array.from({ length: 1_000 }, (_, index) => `order-${index}`);
     for (let i = 0; i < sent.length; i += 100) {
       await transport.publishMany(
