@@ -13,7 +13,9 @@ export type LogEntry = {
  */
 export class TopicLog {
   readonly topic: string;
-  #entries: LogEntry[] = [];
+  /** Held entries from index `#head` on; the slots before it are dropped ones, cleared. */
+  #entries: (LogEntry | undefined)[] = [];
+  #head = 0;
   #lastSeq = 0;
 
   constructor(topic: string) {
@@ -27,11 +29,11 @@ export class TopicLog {
 
   /** The oldest seq still held (`lastSeq + 1` when the log is empty). */
   get firstSeq(): number {
-    return this.#entries[0]?.seq ?? this.#lastSeq + 1;
+    return this.#lastSeq + 1 - this.length;
   }
 
   get length(): number {
-    return this.#entries.length;
+    return this.#entries.length - this.#head;
   }
 
   append(payload: string): LogEntry {
@@ -43,15 +45,27 @@ export class TopicLog {
 
   /** The entry at `seq`, if still held. Seqs are contiguous, so this is an index. */
   at(seq: number): LogEntry | undefined {
-    return this.#entries[seq - this.firstSeq];
+    const offset = seq - this.firstSeq;
+    return offset < 0 ? undefined : this.#entries[this.#head + offset];
   }
 
-  /** Drops the oldest entries below `keepFrom` while the log is longer than `maxLen`. */
+  /**
+   * Drops the oldest entries below `keepFrom` while the log is longer than
+   * `maxLen`. Dropping moves a head index; the array is compacted only once
+   * the dropped slots outnumber the held ones, so a full log trimmed by one
+   * entry per publish costs O(1) amortized, not a copy of the whole log.
+   */
   trim(maxLen: number, keepFrom: number): number {
-    const excess = this.#entries.length - maxLen;
+    const excess = this.length - maxLen;
     if (excess <= 0) return 0;
     const droppable = Math.min(excess, Math.max(0, keepFrom - this.firstSeq));
-    if (droppable > 0) this.#entries.splice(0, droppable);
+    if (droppable === 0) return 0;
+    this.#entries.fill(undefined, this.#head, this.#head + droppable);
+    this.#head += droppable;
+    if (this.#head >= 1_024 && this.#head >= this.length) {
+      this.#entries = this.#entries.slice(this.#head);
+      this.#head = 0;
+    }
     return droppable;
   }
 }
