@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import {
   EventBus,
   EventSubscriber,
@@ -27,10 +28,12 @@ import {
 import type { Measurement } from './lib/measure.js';
 import { deleteKeys, RawStreamConsumer, redisClient } from './lib/redis.js';
 import type { SuiteResult } from './lib/report.js';
+import type { RunScale } from './lib/scale.js';
 
 // The Redis Streams event bus against the raw ioredis commands it is made of,
 // on a private redis-server (or REDIS_URL): publish, publishMany, and publish
-// → consumer group → handler → XACK end to end. Contenders run in alternating
+// → consumer group → handler → XACK end to end, there next to BullMQ, the peer
+// users pick for durable delivery. Contenders run in alternating
 // rounds; each has keys of its own under this run's random prefix, deleted at
 // the end. Method: docs/decisions/0011-event-bench-method.md.
 
@@ -43,16 +46,16 @@ const TARGET = 0.8;
 /** The key `redisTransport` uses for the topic under `prefix`: the raw contenders use the same shape. */
 const streamKey = (prefix: string): string => `${prefix}:events:{${TOPIC}}`;
 
-export async function eventsSuite(): Promise<SuiteResult[]> {
+export async function eventsSuite(scale: RunScale): Promise<SuiteResult[]> {
   const server = process.env['REDIS_URL'] === undefined ? await startRedisServer() : undefined;
   const url = server?.url ?? process.env['REDIS_URL'] ?? '';
   const run = `bench-${randomUUID().slice(0, 8)}`;
   const admin = redisClient(url);
   try {
     return [
-      await publishOne(url, run, admin),
-      ...(await publishBatches(url, run, admin)),
-      ...(await endToEnd(url, run)),
+      await publishOne(url, run, admin, scale),
+      ...(await publishBatches(url, run, admin, scale)),
+      ...(await endToEnd(url, run, scale)),
     ];
   } finally {
     await deleteKeys(admin, `${run}-*`);
@@ -63,10 +66,15 @@ export async function eventsSuite(): Promise<SuiteResult[]> {
 
 // ── 1. publish, 100 in flight ───────────────────────────────────────────────
 
-async function publishOne(url: string, run: string, admin: Redis): Promise<SuiteResult> {
+async function publishOne(
+  url: string,
+  run: string,
+  admin: Redis,
+  scale: RunScale,
+): Promise<SuiteResult> {
   const concurrency = 100;
-  const requests = 10_000;
-  const rounds = 5;
+  const requests = scale.pick(10_000, 200);
+  const rounds = scale.pick(5, 1);
   const raw = redisClient(url);
   const bus = new EventBus({
     source: 'bench',
@@ -121,9 +129,14 @@ async function publishOne(url: string, run: string, admin: Redis): Promise<Suite
 
 // ── 2. publishMany of 100 ───────────────────────────────────────────────────
 
-async function publishBatches(url: string, run: string, admin: Redis): Promise<SuiteResult[]> {
+async function publishBatches(
+  url: string,
+  run: string,
+  admin: Redis,
+  scale: RunScale,
+): Promise<SuiteResult[]> {
   const size = 100;
-  const rounds = 5;
+  const rounds = scale.pick(5, 1);
   const raw = redisClient(url);
   const bus = new EventBus({
     source: 'bench',
@@ -176,8 +189,8 @@ async function publishBatches(url: string, run: string, admin: Redis): Promise<S
     ];
     const results: SuiteResult[] = [];
     for (const [concurrency, requests] of [
-      [1, 100],
-      [10, 200],
+      [1, scale.pick(100, 5)],
+      [10, scale.pick(200, 10)],
     ] as const) {
       // The diagnostics once, with one batch in flight.
       const here = concurrency === 1 ? contenders : contenders.slice(0, 2);
@@ -298,6 +311,55 @@ async function rawPipeline(
   return pipeline;
 }
 
+/**
+ * BullMQ as users run it for durable delivery: `Queue.add` of the same data
+ * (BullMQ stores it as JSON in a job hash), a `Worker` with the same
+ * concurrency; completed jobs removed at once (`removeOnComplete`), as
+ * production queues are set up so Redis does not fill with them.
+ */
+async function bullmqPipeline(url: string, prefix: string, concurrency: number): Promise<Pipeline> {
+  const name = TOPIC;
+  // BullMQ's blocking connections must retry for ever (its documented setting).
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  connection.on('error', () => undefined);
+  const queue = new Queue(name, {
+    connection,
+    prefix,
+    defaultJobOptions: { removeOnComplete: true, removeOnFail: 1_000 },
+  });
+  let handled = 0;
+  let completed = 0;
+  const worker = new Worker<typeof DATA>(
+    name,
+    (job) => {
+      handled += 1;
+      pipeline.arrivals.arrived(job.data.productId - 1);
+      return Promise.resolve();
+    },
+    { connection, prefix, concurrency },
+  );
+  worker.on('completed', () => {
+    completed += 1;
+  });
+  worker.on('error', (error) => {
+    console.error('bench BullMQ worker:', error.message);
+  });
+  const pipeline: Pipeline = {
+    name: 'BullMQ Queue.add → Worker',
+    arrivals: new Arrivals(0),
+    publish: (index) => queue.add(name, { ...DATA, productId: index + 1 }),
+    pending: () => handled - completed,
+    trim: () => queue.drain(),
+    async close() {
+      await worker.close();
+      await queue.close();
+      await connection.quit();
+    },
+  };
+  await worker.waitUntilReady();
+  return pipeline;
+}
+
 /** Everything handled and acknowledged, within bounds. */
 async function settled(p: Pipeline): Promise<void> {
   await within(p.arrivals.done, 60_000, `${p.name}: handlers`);
@@ -343,22 +405,26 @@ async function latencyRound(p: Pipeline, count: number, ratePerSec: number): Pro
   return { latencies, achievedPerSec };
 }
 
-async function endToEnd(url: string, run: string): Promise<SuiteResult[]> {
+async function endToEnd(url: string, run: string, scale: RunScale): Promise<SuiteResult[]> {
   const results: SuiteResult[] = [];
-  const count = 10_000;
+  const count = scale.pick(6_000, 300);
+  const rounds = scale.pick(3, 1);
   const inFlight = 100;
   for (const concurrency of [10, 100]) {
     const pipelines = [
       await rawPipeline(url, `${run}-rw${concurrency}`, concurrency),
       await switchboardPipeline(url, `${run}-sb${concurrency}`, concurrency),
+      await bullmqPipeline(url, `${run}-bq${concurrency}`, concurrency),
     ];
     // Where splitting COUNT matters most: a raw loop that reads like the transport.
     if (concurrency === 10) {
       pipelines.push(await rawPipeline(url, `${run}-rs${concurrency}`, concurrency, true));
     }
     try {
-      const samples = await alternate(pipelines, (p) => throughputRound(p, count, inFlight));
-      const [base, ours] = samples.map(medianThroughput);
+      const samples = await alternate(pipelines, (p) => throughputRound(p, count, inFlight), {
+        rounds,
+      });
+      const [base, ours, peer] = samples.map(medianThroughput);
       results.push({
         suite: `Durable end to end: publish → handler → XACK, ${inFlight} publishes in flight, handler concurrency ${concurrency}`,
         baseline: pipelines[0]?.name ?? '',
@@ -367,10 +433,12 @@ async function endToEnd(url: string, run: string): Promise<SuiteResult[]> {
         ),
         notes: [
           `Time per event from the first publish until the last of ${count.toLocaleString('en')} is acknowledged; producer and consumer share one process and one command connection (XADD, XACK), reads use a second. Raw reads COUNT <free slots> from one stream and JSON.parses each payload; the subscriber reads the topic's stream and its group's redrive stream with COUNT ceil(free/2) each, then decodes and checks the envelope and the data schema. Rows marked · are diagnostics.`,
+          `BullMQ: Queue.add of the same data object (BullMQ encodes it), Worker with the same concurrency, completed jobs removed; each job costs BullMQ several Lua scripts (add, move to active, move to completed and fetch the next).`,
           targetNote('end to end', ours, base),
+          peerNote(ours, peer),
         ],
       });
-      if (concurrency === 10) results.push(...(await latency(pipelines.slice(0, 2))));
+      if (concurrency === 10) results.push(...(await latency(pipelines.slice(0, 3), scale)));
     } finally {
       for (const p of pipelines) await p.close();
     }
@@ -378,13 +446,14 @@ async function endToEnd(url: string, run: string): Promise<SuiteResult[]> {
   return results;
 }
 
-async function latency(pipelines: Pipeline[]): Promise<SuiteResult[]> {
+async function latency(pipelines: Pipeline[], scale: RunScale): Promise<SuiteResult[]> {
   const ratePerSec = 2_000;
-  const count = 5_000;
+  const count = scale.pick(5_000, 200);
+  const warmupCount = scale.pick(1_000, 100);
   const samples = await alternate(
     pipelines,
-    (p, index) => latencyRound(p, index === 0 ? 1_000 : count, ratePerSec),
-    { rounds: 2, warmup: 1 },
+    (p, index) => latencyRound(p, index === 0 ? warmupCount : count, ratePerSec),
+    { rounds: scale.pick(2, 1), warmup: 1 },
   );
   const at = (q: number, label: string): SuiteResult => {
     const rows = pipelines.map((p, i): Measurement => {
@@ -420,6 +489,16 @@ async function latency(pipelines: Pipeline[]): Promise<SuiteResult[]> {
 
 function throughput(result: LoadResult): Throughput {
   return { perSec: result.opsPerSec, cpuUs: result.cpuUsPerOp };
+}
+
+/** The line under the end-to-end table on the peer: the target is to be ahead of it. */
+function peerNote(ours?: Throughput, peer?: Throughput): string {
+  if (ours === undefined || peer === undefined) return 'Target (ahead of BullMQ): not measured.';
+  const ratio = ours.perSec / peer.perSec;
+  return (
+    `Target: ahead of BullMQ. This run: ${ratio.toFixed(2)}× BullMQ's throughput — ${ratio > 1 ? 'met' : 'NOT met'}. ` +
+    `CPU per event: ${ours.cpuUs.toFixed(1)} µs vs ${peer.cpuUs.toFixed(1)} µs BullMQ (${(ours.cpuUs / peer.cpuUs).toFixed(2)}×).`
+  );
 }
 
 /** The line under a table: the throughput ratio against the target, and the CPU ratio. */

@@ -1,6 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import {
   ConsecutiveBreaker,
   ExponentialBackoff,
@@ -15,29 +12,25 @@ import { Pool } from 'undici';
 import { z } from 'zod';
 import { ServiceClient, ServiceRegistry } from 'switchboard';
 import { measureCpu } from './lib/cpu.js';
+import { startJsonServer } from './lib/json-server.js';
 import { loadAlternating, timePerOp } from './lib/load.js';
 import type { Measurement } from './lib/measure.js';
 import type { SuiteResult } from './lib/report.js';
+import type { RunScale } from './lib/scale.js';
 
 // ServiceClient's whole pipeline (registry, breaker, retry policy, schema)
 // against what users would otherwise write, on one local server in its own process.
 
+const GLOBAL_FETCH_CLIENT = '· ServiceClient on the global fetch';
 const User = z.object({ id: z.number(), email: z.string(), username: z.string() });
-const ROUNDS = 3;
 // What the fixture answers, for the in-process floors below.
 const BODY = Buffer.from(JSON.stringify({ id: 1, email: 'user@example.test', username: 'user' }));
 
-export async function httpSuite(): Promise<SuiteResult[]> {
-  const server = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./fixtures/json-server.ts', import.meta.url))],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
+export async function httpSuite(scale: RunScale): Promise<SuiteResult[]> {
+  const rounds = scale.pick(3, 1);
+  const server = await startJsonServer();
   try {
-    const [chunk] = (await once(server.stdout, 'data')) as [Buffer];
-    const origin = `http://127.0.0.1:${chunk.toString().trim()}`;
+    const { origin } = server;
     const url = `${origin}/users/1`;
 
     const pool = new Pool(origin, { connections: 64, pipelining: 1 });
@@ -64,7 +57,7 @@ export async function httpSuite(): Promise<SuiteResult[]> {
         op: () => client.get('/users/1', { schema: User }),
       },
       {
-        name: 'ServiceClient on the global fetch',
+        name: GLOBAL_FETCH_CLIENT,
         op: () => globalClient.get('/users/1', { schema: User }),
       },
       { name: 'opossum + fetch', op: () => opossum.fire() },
@@ -74,31 +67,33 @@ export async function httpSuite(): Promise<SuiteResult[]> {
     const results: SuiteResult[] = [];
     const cpuRows: Measurement[] = [];
     for (const [concurrency, requests] of [
-      [1, 2_000],
-      [50, 10_000],
+      [1, scale.pick(1_000, 50)],
+      [50, scale.pick(4_000, 200)],
     ] as const) {
       // Rounds interleaved (A B … B A): contenders share one process, and
       // whoever ran right after a contender that leaves much garbage behind
       // would otherwise pay for its collection.
-      const rows = await loadAlternating(contenders, { concurrency, requests, rounds: ROUNDS });
+      // The global-fetch variant only where the throughput target is judged.
+      const here = contenders.filter((c) => concurrency === 50 || c.name !== GLOBAL_FETCH_CLIENT);
+      const rows = await loadAlternating(here, { concurrency, requests, rounds });
       if (concurrency === 50) {
-        for (const row of rows) cpuRows.push(cpuRow(row.name, row.cpuUsPerOp * 1_000, requests));
+        for (const row of rows) {
+          cpuRows.push(cpuRow(row.name, row.cpuUsPerOp * 1_000, { rounds, requests }));
+        }
       }
       results.push({
         suite: `HTTP GET of a small JSON body, concurrency ${concurrency}`,
         baseline: 'raw fetch',
         // Time per request, so the shared table reads "lower is better".
-        rows: rows.map((row) =>
-          timePerOp(row, { rounds: ROUNDS, opsPerRound: requests, per: 'req' }),
-        ),
+        rows: rows.map((row) => timePerOp(row, { rounds, opsPerRound: requests, per: 'req' })),
         notes: [
           concurrency === 1
             ? 'Target: ServiceClient adds ≤ 0.2 ms p99 over raw fetch at c=1.'
-            : 'Target: ServiceClient ≥ 1.0× raw fetch throughput at c=50 (ratio here is time per request: ≤ 1.00× is the goal).',
+            : 'Target: ServiceClient ≥ 1.0× raw fetch throughput at c=50 (ratio here is time per request: ≤ 1.00× is the goal). Rows marked · are diagnostics.',
         ],
       });
     }
-    results.push(await cpuSuite(cpuRows, url));
+    results.push(await cpuSuite(cpuRows, url, scale));
     opossum.shutdown();
     await pool.close();
     await client.close();
@@ -106,13 +101,17 @@ export async function httpSuite(): Promise<SuiteResult[]> {
     await registry.close();
     return results;
   } finally {
-    server.kill();
+    server.stop();
   }
 }
 
 // The load's median CPU over its rounds; it reports no spread for CPU.
-function cpuRow(name: string, nsPerOp: number, requests: number): Measurement {
-  return { name, nsPerOp, minNs: nsPerOp, maxNs: nsPerOp, rounds: ROUNDS, opsPerRound: requests };
+function cpuRow(
+  name: string,
+  nsPerOp: number,
+  { rounds, requests }: { rounds: number; requests: number },
+): Measurement {
+  return { name, nsPerOp, minNs: nsPerOp, maxNs: nsPerOp, rounds, opsPerRound: requests };
 }
 
 /**
@@ -122,7 +121,8 @@ function cpuRow(name: string, nsPerOp: number, requests: number): Measurement {
  * ServiceClient passes. Their difference is ky's own cost per request, which
  * no transport under ky can win back.
  */
-async function cpuSuite(rows: Measurement[], url: string): Promise<SuiteResult> {
+async function cpuSuite(rows: Measurement[], url: string, scale: RunScale): Promise<SuiteResult> {
+  const options = scale.pick({}, { ops: 200, rounds: 1, warmup: 1 });
   const responseHeaders: [string, string][] = [
     ['content-type', 'application/json'],
     ['content-length', String(BODY.byteLength)],
@@ -141,9 +141,15 @@ async function cpuSuite(rows: Measurement[], url: string): Promise<SuiteResult> 
     'x-request-timeout-ms': '15000',
     traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
   };
-  const fetchFloor = await measureCpu('in-process fetch: a canned Response, no network', canned);
-  const kyFloor = await measureCpu('ky over that in-process fetch (ky floor)', () =>
-    overCanned(url, { method: 'GET', headers }),
+  const fetchFloor = await measureCpu(
+    'in-process fetch: a canned Response, no network',
+    canned,
+    options,
+  );
+  const kyFloor = await measureCpu(
+    'ky over that in-process fetch (ky floor)',
+    () => overCanned(url, { method: 'GET', headers }),
+    options,
   );
   const all = [...rows, fetchFloor, kyFloor];
   const ns = (name: string): number => all.find((row) => row.name === name)?.nsPerOp ?? NaN;

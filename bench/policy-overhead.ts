@@ -8,8 +8,9 @@ import {
 } from 'cockatiel';
 import Opossum from 'opossum';
 import { CircuitBreaker, RetryPolicy } from 'switchboard';
-import { measure, type MeasureOptions } from './lib/measure.js';
+import { measure } from './lib/measure.js';
 import type { SuiteResult } from './lib/report.js';
+import type { RunScale } from './lib/scale.js';
 
 // What the policy layer adds to a call that does no I/O: the cost every
 // request pays when nothing fails, and the cost of failing fast when open.
@@ -18,7 +19,11 @@ const work = (): Promise<number> => Promise.resolve(1);
 const fail = (): Promise<never> => Promise.reject(new Error('down'));
 const swallow = (): undefined => undefined;
 
-export async function policyOverhead(options: MeasureOptions = {}): Promise<SuiteResult[]> {
+export async function policyOverhead(scale: RunScale): Promise<SuiteResult[]> {
+  const options = scale.pick(
+    { ops: 100_000, rounds: 5, warmup: 1 },
+    { ops: 2_000, rounds: 1, warmup: 1 },
+  );
   const breaker = new CircuitBreaker('bench');
   const policy = new RetryPolicy({ retries: 3 });
   const opossum = new Opossum(work); // its defaults: what users get

@@ -22,10 +22,13 @@ export function invokeHandler(
     return Promise.resolve({ ok: false, error });
   }
   return Promise.resolve(result).then(
-    (value): HandlerOutcome => ({ ok: true, poison: isPoisonVerdict(value) ? value : undefined }),
+    (value): HandlerOutcome => (isPoisonVerdict(value) ? { ok: true, poison: value } : SUCCEEDED),
     (error: unknown): HandlerOutcome => ({ ok: false, error }),
   );
 }
+
+/** The common outcome, shared: one allocation less per message. */
+const SUCCEEDED: HandlerOutcome = Object.freeze({ ok: true, poison: undefined });
 
 function isPoisonVerdict(value: unknown): value is PoisonVerdict {
   return (
