@@ -68,7 +68,7 @@ export async function httpSuite(scale: RunScale): Promise<SuiteResult[]> {
     const cpuRows: Measurement[] = [];
     for (const [concurrency, requests] of [
       [1, scale.pick(1_000, 50)],
-      [50, scale.pick(4_000, 200)],
+      [50, scale.pick(3_000, 200)],
     ] as const) {
       // Rounds interleaved (A B … B A): contenders share one process, and
       // whoever ran right after a contender that leaves much garbage behind

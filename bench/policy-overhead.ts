@@ -21,7 +21,7 @@ const swallow = (): undefined => undefined;
 
 export async function policyOverhead(scale: RunScale): Promise<SuiteResult[]> {
   const options = scale.pick(
-    { ops: 100_000, rounds: 5, warmup: 1 },
+    { ops: 60_000, rounds: 5, warmup: 1 },
     { ops: 2_000, rounds: 1, warmup: 1 },
   );
   const breaker = new CircuitBreaker('bench');
