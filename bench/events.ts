@@ -448,7 +448,7 @@ async function endToEnd(url: string, run: string, scale: RunScale): Promise<Suit
 
 async function latency(pipelines: Pipeline[], scale: RunScale): Promise<SuiteResult[]> {
   const ratePerSec = 2_000;
-  const count = scale.pick(5_000, 200);
+  const count = scale.pick(3_000, 200);
   const warmupCount = scale.pick(1_000, 100);
   const samples = await alternate(
     pipelines,

@@ -122,7 +122,10 @@ function cpuRow(
  * no transport under ky can win back.
  */
 async function cpuSuite(rows: Measurement[], url: string, scale: RunScale): Promise<SuiteResult> {
-  const options = scale.pick({}, { ops: 200, rounds: 1, warmup: 1 });
+  const options = scale.pick(
+    { ops: 3_000, rounds: 5, warmup: 1 },
+    { ops: 200, rounds: 1, warmup: 1 },
+  );
   const responseHeaders: [string, string][] = [
     ['content-type', 'application/json'],
     ['content-length', String(BODY.byteLength)],
