@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
 import type { Measurement } from './measure.js';
 import type { BenchMode } from './scale.js';
 
@@ -95,7 +96,14 @@ export async function save(results: readonly SuiteResult[], run: RunInfo): Promi
     if (from === -1 || to < from)
       throw new Error(`bench/README.md lacks ${README_START} … ${README_END}`);
     const fresh = `${README_START}\n\n${header}\n\n${tables.replace(/^### /gm, '#### ')}\n\n`;
-    await writeFile(readme, text.slice(0, from) + fresh + text.slice(to));
+    // Formatted as `npm run lint` expects, so a committed run passes CI.
+    const path = fileURLToPath(readme);
+    const options = await prettier.resolveConfig(path);
+    const formatted = await prettier.format(text.slice(0, from) + fresh + text.slice(to), {
+      ...options,
+      filepath: path,
+    });
+    await writeFile(readme, formatted);
     written.push(fileURLToPath(readme));
   }
   return written;
