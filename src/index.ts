@@ -194,6 +194,7 @@ export { memoryTransport } from './events/memory/memory-transport.js';
 export type { MemoryTransportOptions } from './events/memory/memory-options.js';
 export { redisTransport } from './events/redis/redis-transport.js';
 export type { RedisTransportOptions } from './events/redis/redis-options.js';
+export type { EvictionPolicyMode } from './events/redis/eviction-check.js';
 export type {
   DeadLetter,
   DeadLetterStore,

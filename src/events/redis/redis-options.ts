@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { integerOption, invalidOption, timerOption } from '../../internal/options.js';
 import type { RedisConnection } from '../../internal/redis/connection.js';
 import { silentLogger, type Logger } from '../../logger.js';
+import type { EvictionPolicyMode } from './eviction-check.js';
 
 /**
  * Options of {@link redisTransport}. Give `url` or `client` (or `redis`, which
@@ -54,6 +55,17 @@ export type RedisTransportOptions = {
    */
   readonly deadLetterMaxLen?: number;
   /**
+   * What the first durable subscription does when Redis's `maxmemory-policy`
+   * is not `noeviction` (Redis may then evict a stream, and with it unread
+   * and pending events, without anyone noticing): `'warn'` through the
+   * logger, `'refuse'` (the subscription fails with a `TransportError`), or
+   * `'ignore'` (no check). Where `CONFIG GET` is not allowed (managed Redis,
+   * least-privilege ACL users) it warns that it could not check, in every mode
+   * but `'ignore'`.
+   * @default 'warn'
+   */
+  readonly evictionPolicy?: EvictionPolicyMode;
+  /**
    * Where background trouble goes: a read that failed and will be retried, a
    * group re-created, an acknowledgement that had to wait.
    * @default silentLogger
@@ -69,6 +81,7 @@ export type ResolvedRedisOptions = {
   readonly blockMs: number;
   readonly commandTimeoutMs: number;
   readonly deadLetterMaxLen: number;
+  readonly evictionPolicy: EvictionPolicyMode;
   readonly logger: Logger;
 };
 
@@ -92,6 +105,14 @@ export function resolveRedisOptions(options: RedisTransportOptions): ResolvedRed
     blockMs: timerOption('blockMs', options.blockMs ?? 5_000),
     commandTimeoutMs: timerOption('commandTimeoutMs', options.commandTimeoutMs ?? 10_000),
     deadLetterMaxLen: integerOption('deadLetterMaxLen', options.deadLetterMaxLen ?? 10_000),
+    evictionPolicy: evictionMode(options.evictionPolicy),
     logger: options.logger ?? silentLogger,
   };
+}
+
+function evictionMode(mode: unknown): EvictionPolicyMode {
+  // Checked at run time for JavaScript callers, whatever the type says.
+  if (mode === undefined) return 'warn';
+  if (mode === 'warn' || mode === 'refuse' || mode === 'ignore') return mode;
+  return invalidOption('evictionPolicy', `expected 'warn', 'refuse' or 'ignore'`, TypeError);
 }

@@ -11,6 +11,7 @@ import type {
   TransportSubscription,
 } from '../transport.js';
 import { BroadcastSubscription } from './broadcast-subscription.js';
+import { checkEvictionPolicy } from './eviction-check.js';
 import { DurableSubscription } from './durable-subscription.js';
 import { PAYLOAD_FIELD, RedisKeys } from './keys.js';
 import { RedisDeadLetters } from './redis-dead-letters.js';
@@ -69,6 +70,8 @@ class RedisTransport implements EventTransport {
   readonly #keys: RedisKeys;
   readonly #link: RedisLink;
   readonly #subscriptions = new Set<TransportSubscription>();
+  /** The eviction check, once per transport; forgotten after a refusal, so a fixed Redis is seen. */
+  #evictionChecked: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: ResolvedRedisOptions) {
@@ -121,6 +124,7 @@ class RedisTransport implements EventTransport {
         if (stopped.subscription !== undefined) this.#subscriptions.delete(stopped.subscription);
       },
     };
+    if (spec.mode === 'durable') await this.#checkEviction();
     const subscription =
       spec.mode === 'broadcast'
         ? await BroadcastSubscription.start(spec, handler, host)
@@ -155,6 +159,17 @@ class RedisTransport implements EventTransport {
   async #close(): Promise<void> {
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
     await this.#link.close();
+  }
+
+  #checkEviction(): Promise<void> {
+    const { evictionPolicy, logger } = this.#options;
+    this.#evictionChecked ??= checkEvictionPolicy(this.#link, evictionPolicy, logger).catch(
+      (error: unknown) => {
+        this.#evictionChecked = undefined;
+        throw error;
+      },
+    );
+    return this.#evictionChecked;
   }
 
   #xadd(topic: string, payload: string): Command {
