@@ -203,6 +203,7 @@ export type {
   MessageHandler,
   HandlerResult,
   PoisonVerdict,
+  PossibleDataLoss,
   StartPosition,
   SubscriptionSpec,
   SubscriptionStats,

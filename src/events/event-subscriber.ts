@@ -54,7 +54,10 @@ type State = 'idle' | 'starting' | 'running' | 'stopped';
  * await subscriber.stop({ drain: true });
  */
 export class EventSubscriber {
-  /** Lifecycle events: `delivered`, `handler-failed`, `dead-lettered`, `started`, `stopped`. */
+  /**
+   * Lifecycle events: `delivered`, `handler-failed`, `dead-lettered`, `started`, `stopped`,
+   * `reconnected`, `possible-data-loss`.
+   */
   readonly events: EventSource<EventSubscriberEvents>;
   readonly #bus: EventBus;
   readonly #settings: SubscriberSettings;
@@ -171,6 +174,9 @@ export class EventSubscriber {
           start: s.start,
           onReconnected: ({ failures, downMs }) => {
             this.#emitter.emit('reconnected', { group, consumer, failures, downMs });
+          },
+          onPossibleDataLoss: ({ topics: lost, reason }) => {
+            this.#emitter.emit('possible-data-loss', { group, consumer, topics: lost, reason });
           },
         },
         (event, delivery) => dispatchEvent(dispatcher, event, delivery),

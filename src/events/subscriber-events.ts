@@ -110,4 +110,16 @@ export type EventSubscriberEvents = {
     readonly failures: number;
     readonly downMs: number;
   };
+  /**
+   * The transport found that the broker lost state this subscriber relied on
+   * (on Redis: its consumer group vanished, as after a restart without
+   * persistence), so events may have been lost. Once per incident; the
+   * subscriber recovers by itself. Alert on it, reconcile if you can.
+   */
+  'possible-data-loss': {
+    readonly group: string;
+    readonly consumer: string;
+    readonly topics: readonly string[];
+    readonly reason: string;
+  };
 };

@@ -54,6 +54,14 @@ export type SubscriptionSpec = {
    * restarted server), with how many reads failed and for how long.
    */
   readonly onReconnected?: (info: { readonly failures: number; readonly downMs: number }) => void;
+  /**
+   * Called once per incident when the transport finds that the broker lost
+   * state this subscription relied on — on Redis, its consumer group is gone
+   * (a restart without persistence, or the stream or group deleted) — so
+   * events stored in between may be lost. The subscription recovers by
+   * itself; this is for alerting and reconciliation.
+   */
+  readonly onPossibleDataLoss?: (info: PossibleDataLoss) => void;
 };
 
 /**
@@ -84,6 +92,13 @@ export type MessageHandler = (
  */
 // eslint-disable-next-line @typescript-eslint/no-invalid-void-type
 export type HandlerResult = void | PoisonVerdict;
+
+/** What a transport reports when it finds that the broker lost state; see {@link SubscriptionSpec.onPossibleDataLoss}. */
+export type PossibleDataLoss = {
+  readonly topics: readonly string[];
+  /** What was found, in words: e.g. `'the consumer group vanished'`. */
+  readonly reason: string;
+};
 
 /** A running subscription. */
 export type TransportSubscription = {
