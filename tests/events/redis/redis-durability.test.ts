@@ -6,8 +6,8 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { redisTransport, type EventTransport, type TransportMessage } from 'switchboard';
 import { startRedisServer, type RedisServer } from 'switchboard/testing';
+import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
 import { orderSpec, waitFor } from './helpers.js';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const url = inject('redisUrl');
 const CHILD = fileURLToPath(new URL('./fixtures/consumer-child.ts', import.meta.url));
@@ -16,7 +16,7 @@ const transports: EventTransport[] = [];
 const clients: Redis[] = [];
 const children: ChildProcess[] = [];
 const servers: RedisServer[] = [];
-const proxies: TcpProxy[] = [];
+const proxies: FaultProxy[] = [];
 
 afterEach(async () => {
   for (const child of children.splice(0)) {
@@ -343,7 +343,8 @@ describe('redis transport: crashes and restarts', () => {
 
 describe('redisTransport: a draining stop', () => {
   it('runs and acknowledges entries whose read reply lands after the stop', async () => {
-    const proxy = await startTcpProxy(Number(new URL(url).port));
+    const target = new URL(url);
+    const proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port) });
     proxies.push(proxy);
     const prefix = `drain-late-${randomUUID()}`;
     const transport = open(proxy.url, prefix);
@@ -365,7 +366,7 @@ describe('redisTransport: a draining stop', () => {
     await waitFor(() => subscription.stats().inFlight === 2, 5_000, 'both slots busy');
     // The next read reaches Redis, which hands it two entries at once, but its
     // reply only arrives after the stop has begun.
-    proxy.delayReplies(400);
+    await proxy.set({ kind: 'latency', ms: 400, direction: 'down' });
     release();
     await new Promise((resolve) => setTimeout(resolve, 100));
     await subscription.stop({ drain: true });

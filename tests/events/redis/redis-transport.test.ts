@@ -11,8 +11,8 @@ import {
 } from 'switchboard';
 import { startRedisServer } from 'switchboard/testing';
 import { poisonScenarios } from '../poison-scenarios.js';
+import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
 import { orderSpec, waitFor } from './helpers.js';
-import { startTcpProxy } from './tcp-proxy.js';
 
 const url = inject('redisUrl');
 
@@ -26,6 +26,12 @@ const closers: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
+
+/** A network outage: open connections reset, new ones refused until set back to pass. */
+async function cut(proxy: FaultProxy): Promise<void> {
+  await proxy.set({ kind: 'refuse' });
+  await proxy.resetAll();
+}
 
 function open(options: Partial<Parameters<typeof redisTransport>[0]> = {}): EventTransport {
   const transport = redisTransport({
@@ -97,7 +103,7 @@ describe('redisTransport: Redis unreachable', () => {
   it('fails a publish while disconnected with a typed error after commandTimeoutMs, never sends it later, and recovers', async () => {
     const server = await startRedisServer();
     closers.push(() => server.stop());
-    const proxy = await startTcpProxy(server.port);
+    const proxy = await startFaultProxy({ port: server.port });
     closers.push(() => proxy.close());
     const prefix = `outage-${randomUUID()}`;
     const transport = open({ url: proxy.url, prefix, commandTimeoutMs: 300 });
@@ -113,7 +119,7 @@ describe('redisTransport: Redis unreachable', () => {
     await transport.publish('orders', 'before');
     expect((await transport.health()).connected).toBe(true);
 
-    await proxy.cut();
+    await cut(proxy);
     await waitFor(async () => !(await transport.health()).connected, 5_000, 'the drop noticed');
     const started = Date.now();
     const error: unknown = await transport.publish('orders', 'while-down').catch((e: unknown) => e);
@@ -124,7 +130,7 @@ describe('redisTransport: Redis unreachable', () => {
       .catch((e: unknown) => e);
     expect(isSwitchboardError(aborted, 'ABORTED')).toBe(true);
 
-    await proxy.restore();
+    await proxy.set({ kind: 'pass' });
     await waitFor(async () => (await transport.health()).connected, 10_000, 'reconnection');
     await transport.publish('orders', 'after');
     await waitFor(() => received.includes('after'), 10_000, 'the subscriber reading again');
@@ -144,7 +150,7 @@ describe('EventSubscriber on Redis: reconnection', () => {
   it('emits reconnected after an outage and reports lag in health()', async () => {
     const server = await startRedisServer();
     closers.push(() => server.stop());
-    const proxy = await startTcpProxy(server.port);
+    const proxy = await startFaultProxy({ port: server.port });
     closers.push(() => proxy.close());
     const bus = new EventBus({
       source: 'test',
@@ -161,9 +167,9 @@ describe('EventSubscriber on Redis: reconnection', () => {
         handled.push(event.data.userId);
       })
       .start();
-    await proxy.cut();
+    await cut(proxy);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await proxy.restore();
+    await proxy.set({ kind: 'pass' });
     await waitFor(() => reconnected.length === 1, 10_000, 'the reconnected event');
     await bus.publish(UserEvents.login.create({ userId: 3, email: 'c@example.com' }));
     await waitFor(() => handled.includes(3), 10_000, 'an event after the outage');
