@@ -1,0 +1,197 @@
+import { isSwitchboardError } from 'switchboard';
+
+/**
+ * What a publisher learned about one publish: stored (`'ok'`), refused
+ * (`'failed'`), or timed out (`'unknown'`: it may or may not be stored).
+ */
+export type PublishOutcome = 'ok' | 'failed' | 'unknown';
+
+/** How a tracked publish settled; {@link Ledger.track} resolves with it and never rejects. */
+export type TrackedPublish<T> =
+  | { readonly outcome: 'ok'; readonly value: T }
+  | { readonly outcome: 'failed' | 'unknown'; readonly error: unknown };
+
+/** The time from one fault to the first delivery at or after it; `undefined` when none came. */
+export type ResumeTime = { readonly fault: string; readonly ms: number | undefined };
+
+/** The verdict of {@link Ledger.check}. */
+export type LedgerReport = {
+  /** Distinct ids per outcome (an id published twice counts once, with its best outcome). */
+  readonly published: { readonly ok: number; readonly failed: number; readonly unknown: number };
+  /** Every delivery recorded, duplicates included. */
+  readonly delivered: number;
+  /** `'ok'` publishes never delivered, in publish-time order: the bug a fault test hunts. */
+  readonly lost: readonly string[];
+  /** Ids delivered more than once → the consumer of each delivery, in order. */
+  readonly duplicated: ReadonlyMap<string, readonly string[]>;
+  /** Ids delivered but never published at all, in first-delivery order. */
+  readonly unexpected: readonly string[];
+  /** One entry per {@link Ledger.fault}, in the order recorded. */
+  readonly resumeMs: readonly ResumeTime[];
+};
+
+// When one id is published twice (a retried publish), the most certain
+// outcome wins: one stored copy is enough to make a missing delivery a loss.
+const RANK: Record<PublishOutcome, number> = { failed: 0, unknown: 1, ok: 2 };
+const SHOWN_IDS = 5;
+
+/**
+ * A Jepsen-style record of a fault test on the event bus: what was published,
+ * what each consumer received and when faults hit, checked at the end for
+ * lost, duplicated and unexpected events and the time to resume after each
+ * fault.
+ *
+ * Only `'ok'` publishes can be lost. A `'failed'` or `'unknown'` publish may
+ * still have been stored (the reply, not the write, may be what failed), so
+ * its delivery is neither lost nor unexpected; `unexpected` is reserved for ids
+ * nobody ever tried to publish. Use one ledger per consumer group: a second
+ * group receiving the same event would look like a duplicate.
+ *
+ * @example
+ * import { Ledger } from './ledger.js';
+ * const ledger = new Ledger();
+ * await ledger.track(event.id, bus.publish(event));
+ * ledger.delivered(event.id, 'consumer-1');
+ * await ledger.settled();
+ * console.log(ledger.line());
+ * expect(ledger.check().lost).toEqual([]);
+ */
+export class Ledger {
+  readonly #publishes = new Map<string, { outcome: PublishOutcome; at: number }>();
+  readonly #deliveries = new Map<string, { consumer: string; at: number }[]>();
+  readonly #faults: { name: string; at: number }[] = [];
+  readonly #pending = new Set<Promise<unknown>>();
+
+  /** Records a publish's outcome; `at` (epoch ms) orders the `lost` list. */
+  published(id: string, outcome: PublishOutcome, at: number = Date.now()): void {
+    const before = this.#publishes.get(id);
+    if (before === undefined || RANK[outcome] > RANK[before.outcome]) {
+      this.#publishes.set(id, { outcome, at });
+    }
+  }
+
+  /**
+   * Records `publish` when it settles: fulfilled → `'ok'`, rejected with a
+   * switchboard `TIMEOUT` → `'unknown'`, any other rejection → `'failed'`.
+   * Resolves with how it settled and never rejects, so a fault test can fire
+   * thousands of publishes without a try/catch each.
+   */
+  async track<T>(id: string, publish: PromiseLike<T>): Promise<TrackedPublish<T>> {
+    const settled = this.#settle(id, publish);
+    this.#pending.add(settled);
+    try {
+      return await settled;
+    } finally {
+      this.#pending.delete(settled);
+    }
+  }
+
+  /** Resolves once every {@link track}ed publish has settled; call it before {@link check}. */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  }
+
+  /** Records that `consumer` received `id`; `at` is epoch ms. */
+  delivered(id: string, consumer: string, at: number = Date.now()): void {
+    const deliveries = this.#deliveries.get(id);
+    if (deliveries === undefined) this.#deliveries.set(id, [{ consumer, at }]);
+    else deliveries.push({ consumer, at });
+  }
+
+  /** Records a fault (a connection reset, a Redis restart) so {@link check} can time the resume. */
+  fault(name: string, at: number = Date.now()): void {
+    this.#faults.push({ name, at });
+  }
+
+  /**
+   * Compares publishes with deliveries.
+   *
+   * @throws {Error} while a {@link track}ed publish is still pending: its
+   *   delivery would otherwise count as unexpected. Await {@link settled} first.
+   */
+  check(): LedgerReport {
+    if (this.#pending.size > 0) {
+      throw new Error(
+        `${this.#pending.size} tracked publishes are still pending: await ledger.settled() before check()`,
+      );
+    }
+    const published = { ok: 0, failed: 0, unknown: 0 };
+    for (const { outcome } of this.#publishes.values()) published[outcome] += 1;
+
+    const lost = [...this.#publishes]
+      .filter(([id, { outcome }]) => outcome === 'ok' && !this.#deliveries.has(id))
+      .sort(([, a], [, b]) => a.at - b.at)
+      .map(([id]) => id);
+
+    let delivered = 0;
+    const duplicated = new Map<string, readonly string[]>();
+    const unexpected: string[] = [];
+    const times: number[] = [];
+    for (const [id, deliveries] of this.#deliveries) {
+      delivered += deliveries.length;
+      if (deliveries.length > 1)
+        duplicated.set(
+          id,
+          deliveries.map((d) => d.consumer),
+        );
+      if (!this.#publishes.has(id)) unexpected.push(id);
+      for (const { at } of deliveries) times.push(at);
+    }
+
+    // Faults are few and deliveries many: one scan per fault is plenty.
+    const resumeMs = this.#faults.map(({ name, at }): ResumeTime => {
+      let first = Infinity;
+      for (const time of times) if (time >= at && time < first) first = time;
+      return { fault: name, ms: first === Infinity ? undefined : first - at };
+    });
+
+    return { published, delivered, lost, duplicated, unexpected, resumeMs };
+  }
+
+  /**
+   * The report on one line, for a test to print, e.g.
+   * `ledger: 10000 ok / 0 failed / 3 unknown published; 10004 delivered; lost 0;
+   * duplicated 4; unexpected 0; resume after reset-1 120 ms`.
+   * Lists the first few lost and unexpected ids.
+   *
+   * @throws {Error} as {@link check} does.
+   */
+  line(): string {
+    const report = this.check();
+    const { ok, failed, unknown } = report.published;
+    const parts = [
+      `ledger: ${ok} ok / ${failed} failed / ${unknown} unknown published`,
+      `${report.delivered} delivered`,
+      `lost ${withIds(report.lost)}`,
+      `duplicated ${report.duplicated.size}`,
+      `unexpected ${withIds(report.unexpected)}`,
+    ];
+    if (report.resumeMs.length > 0) {
+      const resumes = report.resumeMs.map(
+        ({ fault, ms }) => `after ${fault} ${ms === undefined ? 'never' : `${ms} ms`}`,
+      );
+      parts.push(`resume ${resumes.join(', ')}`);
+    }
+    return parts.join('; ');
+  }
+
+  async #settle<T>(id: string, publish: PromiseLike<T>): Promise<TrackedPublish<T>> {
+    try {
+      const value = await publish;
+      this.published(id, 'ok');
+      return { outcome: 'ok', value };
+    } catch (error) {
+      // A timed-out publish may have reached Redis before the reply was lost.
+      const outcome = isSwitchboardError(error, 'TIMEOUT') ? 'unknown' : 'failed';
+      this.published(id, outcome);
+      return { outcome, error };
+    }
+  }
+}
+
+// `3 (e-1, e-2, e-3)`; a count alone when there is nothing to show.
+function withIds(ids: readonly string[]): string {
+  if (ids.length === 0) return '0';
+  const shown = ids.slice(0, SHOWN_IDS).join(', ');
+  return `${ids.length} (${shown}${ids.length > SHOWN_IDS ? ', …' : ''})`;
+}
