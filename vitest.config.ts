@@ -18,6 +18,9 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts', 'examples/**/*.test.ts'],
     globalSetup: ['tests/setup/redis.global.ts'],
+    // Fails a test that leaves an unhandled rejection, an uncaught exception
+    // or a MaxListenersExceededWarning behind (vitest ignores the last).
+    setupFiles: ['tests/support/guard.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
     typecheck: {

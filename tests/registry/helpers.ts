@@ -31,6 +31,13 @@ export type HealthServer = {
   /** Requests being handled now, and the most at once so far. */
   readonly inFlight: number;
   readonly maxInFlight: number;
+  /**
+   * The server's own ends of connections still open. Node's HTTP server does
+   * not read a connection while a response is pending, so a `'hang'` request
+   * keeps its server end open after the client has gone: subtract these when
+   * counting the sockets a client left behind.
+   */
+  readonly serverSockets: number;
   close(): Promise<void>;
 };
 
@@ -73,6 +80,9 @@ export async function healthServer(): Promise<HealthServer> {
     },
     get maxInFlight() {
       return maxInFlight;
+    },
+    get serverSockets() {
+      return sockets.size;
     },
     close() {
       closed ??= new Promise<void>((resolve) => {
