@@ -187,6 +187,17 @@ describe('Ledger.line', () => {
     );
   });
 
+  it('sums up many faults as the spread of their resume times', () => {
+    const ledger = new Ledger();
+    ledger.published('a', 'ok', 0);
+    for (let i = 1; i <= 7; i++) ledger.fault(`reset-${i}`, i * 100);
+    ledger.delivered('a', 'c1', 110);
+    ledger.delivered('b', 'c1', 650);
+
+    // Resets 1–6 resume after 10, 450, 350, 250, 150 and 50 ms; reset 7 (at 700) never.
+    expect(ledger.line()).toMatch(/resume after 7 faults: median 250 ms, max 450 ms, never 1$/);
+  });
+
   it('leaves out the resume part when no fault was recorded', () => {
     const ledger = new Ledger();
     ledger.published('a', 'ok');

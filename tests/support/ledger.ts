@@ -34,6 +34,8 @@ export type LedgerReport = {
 // outcome wins: one stored copy is enough to make a missing delivery a loss.
 const RANK: Record<PublishOutcome, number> = { failed: 0, unknown: 1, ok: 2 };
 const SHOWN_IDS = 5;
+/** Faults listed one by one in `line()`; past this, their spread. */
+const MAX_LISTED = 5;
 
 /**
  * A Jepsen-style record of a fault test on the event bus: what was published,
@@ -166,7 +168,16 @@ export class Ledger {
       `duplicated ${report.duplicated.size}`,
       `unexpected ${withIds(report.unexpected)}`,
     ];
-    if (report.resumeMs.length > 0) {
+    if (report.resumeMs.length > MAX_LISTED) {
+      // Many faults (a reset storm): the spread, and any that never resumed.
+      const times = report.resumeMs.flatMap(({ ms }) => (ms === undefined ? [] : [ms]));
+      times.sort((x, y) => x - y);
+      const never = report.resumeMs.length - times.length;
+      const median = times[Math.floor(times.length / 2)];
+      parts.push(
+        `resume after ${report.resumeMs.length} faults: median ${median ?? '–'} ms, max ${times.at(-1) ?? '–'} ms${never > 0 ? `, never ${never}` : ''}`,
+      );
+    } else if (report.resumeMs.length > 0) {
       const resumes = report.resumeMs.map(
         ({ fault, ms }) => `after ${fault} ${ms === undefined ? 'never' : `${ms} ms`}`,
       );
