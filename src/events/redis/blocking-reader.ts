@@ -1,3 +1,5 @@
+import type { Socket } from 'node:net';
+import { Redis } from 'ioredis';
 import { delay } from '../../internal/abort.js';
 import {
   closeConnection,
@@ -16,6 +18,7 @@ import type { RedisLink } from './redis-link.js';
 export class BlockingReader {
   readonly #link: RedisLink;
   readonly #client: RedisClient;
+  readonly #silentAfterMs: number;
   #clientId: number | undefined;
   #reading = false;
 
@@ -23,9 +26,12 @@ export class BlockingReader {
    * @param outage - told of every dropped connection or failed reconnect, and
    *   of the connection coming back (ioredis resends a read cut off by a drop,
    *   so the read itself may never fail).
+   * @param silentAfterMs - a read with no reply after this long (its BLOCK
+   *   time plus the command timeout) is on a connection gone silent.
    */
-  constructor(link: RedisLink, outage: ReadOutage) {
+  constructor(link: RedisLink, outage: ReadOutage, silentAfterMs: number) {
     this.#link = link;
+    this.#silentAfterMs = silentAfterMs;
     this.#client = duplicateClient(link.client, (error) => {
       link.noteError(error);
     });
@@ -42,9 +48,20 @@ export class BlockingReader {
   async read(command: string, args: readonly (string | number)[]): Promise<unknown> {
     this.#clientId ??= Number(await this.#client.call('CLIENT', ['ID']));
     this.#reading = true;
+    // A peer that vanished without FIN or RST (a dead host, a dropped NAT
+    // entry) leaves a blocking read waiting for ever: TCP only notices after
+    // hours. No reply well past BLOCK means the connection is dead; dropping
+    // it makes ioredis reconnect and send the read again.
+    const silent = setTimeout(() => {
+      this.#link.noteError(
+        new Error(`a blocking read got no reply within ${this.#silentAfterMs} ms; reconnecting`),
+      );
+      dropConnection(this.#client, true);
+    }, this.#silentAfterMs);
     try {
       return await this.#client.call(command, [...args]);
     } finally {
+      clearTimeout(silent);
       this.#reading = false;
     }
   }
@@ -67,11 +84,23 @@ export class BlockingReader {
     ]);
     grace.abort();
     // The read was resent on a new connection, say: dropping it ends the read.
-    if (!ended) this.#client.disconnect();
+    if (!ended) dropConnection(this.#client, false);
     await loop;
   }
 
   close(timeoutMs: number): Promise<void> {
     return closeConnection(this.#client, timeoutMs);
   }
+}
+
+/**
+ * Ends a connection at once. ioredis's own `disconnect()` sends a FIN and
+ * waits up to `disconnectTimeout` (2 s) for the peer's: a silent peer never
+ * answers. Destroying the socket closes it now; with `reconnect`, ioredis
+ * then dials again and resends the read it had in flight.
+ */
+function dropConnection(client: RedisClient, reconnect: boolean): void {
+  if (!reconnect) client.disconnect();
+  if (client instanceof Redis) (client.stream as Socket | undefined)?.destroy();
+  else if (reconnect) client.disconnect(true);
 }

@@ -41,7 +41,11 @@ export class BroadcastSubscription implements TransportSubscription {
     this.#host = host;
     for (const topic of spec.topics) this.#topicOf.set(host.keys.stream(topic), topic);
     this.#outage = new ReadOutage(spec, host.options.logger);
-    this.#reader = new BlockingReader(host.link, this.#outage);
+    this.#reader = new BlockingReader(
+      host.link,
+      this.#outage,
+      host.options.blockMs + host.options.commandTimeoutMs,
+    );
   }
 
   /** Finds where each stream ends now, then starts reading from there. */

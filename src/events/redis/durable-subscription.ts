@@ -105,7 +105,11 @@ export class DurableSubscription implements TransportSubscription {
     this.#topicStreams = this.#streams.filter((stream) => !stream.redrive);
     for (const stream of this.#streams) this.#history.set(stream, '0');
     this.#outage = new ReadOutage(spec, host.options.logger);
-    this.#reader = new BlockingReader(host.link, this.#outage);
+    this.#reader = new BlockingReader(
+      host.link,
+      this.#outage,
+      host.options.blockMs + host.options.commandTimeoutMs,
+    );
   }
 
   /** Creates the groups, then starts reading; rejects (and cleans up) if the groups cannot be created. */

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, expect, inject, it } from 'vitest';
+import { EventBus, EventSubscriber, ProductEvents, redisTransport } from 'switchboard';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { Ledger } from '../support/ledger.js';
+
+// The consumer's connections go silent (no FIN, no RST: a dead peer), while
+// the publisher keeps publishing. The blocking read must notice within its
+// BLOCK time plus the command timeout and reconnect instead of waiting for
+// ever; once the network is back, consumption resumes and nothing is lost.
+
+const url = inject('redisUrl');
+const closers: (() => unknown)[] = [];
+
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+const BLOCK_MS = 300;
+const COMMAND_TIMEOUT_MS = 700;
+
+async function waitFor(what: string, timeoutMs: number, predicate: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+it('a consumer link gone silent is detected within BLOCK + the command timeout, and consumption resumes with nothing lost', async () => {
+  const prefix = `silent-${randomUUID()}`;
+  const { port } = new URL(url);
+  const proxy = await startFaultProxy({ port: Number(port) });
+  closers.push(() => proxy.close());
+  const publisher = new EventBus({ source: 'test', transport: redisTransport({ url, prefix }) });
+  closers.push(() => publisher.close());
+  const consumerBus = new EventBus({
+    source: 'test',
+    transport: redisTransport({
+      url: proxy.url,
+      prefix,
+      blockMs: BLOCK_MS,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+    }),
+  });
+  closers.push(() => consumerBus.close());
+  const subscriber = new EventSubscriber(consumerBus, {
+    group: 'stock',
+    consumer: 'c1',
+    claimIdleMs: 2_000,
+  });
+  const ledger = new Ledger();
+  subscriber.on(ProductEvents.created, (event) => {
+    ledger.delivered(event.id, 'c1');
+  });
+  await subscriber.start();
+  closers.push(() => subscriber.stop({ drain: false }));
+
+  let productId = 0;
+  const publish = async (count: number): Promise<void> => {
+    for (let i = 0; i < count; i++) {
+      const event = ProductEvents.created.create({
+        productId: ++productId,
+        name: 'Pen',
+        price: 2,
+        createdBy: 7,
+        category: 'office',
+      });
+      await ledger.track(event.id, publisher.publish(event));
+    }
+  };
+  await publish(50);
+  await waitFor('the first 50', 5_000, () => ledger.check().delivered === 50);
+
+  await proxy.set({ kind: 'black-hole' });
+  ledger.fault('black-hole');
+  const accepted = proxy.stats().accepted;
+  const silentAt = Date.now();
+  await publish(50);
+  // Detected: the reader drops its silent connection and dials again.
+  await waitFor('a reconnection attempt', BLOCK_MS + COMMAND_TIMEOUT_MS + 2_000, () => {
+    return proxy.stats().accepted > accepted;
+  });
+  const detectedMs = Date.now() - silentAt;
+  expect((await consumerBus.health()).lastError).toMatch(/no reply within|timed out|took longer/);
+
+  // The network is back; connections that stayed silent die, as TCP's own
+  // timers would end them in the end.
+  await proxy.set({ kind: 'pass' });
+  await proxy.resetAll();
+  ledger.fault('healed');
+  await waitFor('every event', 20_000, () => ledger.check().lost.length === 0);
+  const report = ledger.check();
+  console.log(`${ledger.line()}; silence detected after ${detectedMs} ms`);
+  expect(report.published.ok).toBe(100);
+  expect(report.lost).toEqual([]);
+  expect(report.unexpected).toEqual([]);
+  const healed = report.resumeMs.find(({ fault }) => fault === 'healed');
+  expect(healed?.ms).toBeDefined();
+  expect(healed?.ms ?? Infinity).toBeLessThan(10_000);
+}, 60_000);
