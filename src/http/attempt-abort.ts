@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { TimeoutError } from '../errors.js';
+import { listenForAbort } from '../internal/abort.js';
 
 /**
  * What cuts one attempt short: its time limit or the caller's signal.
@@ -35,7 +36,7 @@ export class AttemptAbort extends EventEmitter {
       this.abort(callerSignal.reason);
     } else {
       this.#caller = callerSignal;
-      callerSignal.addEventListener('abort', this.#onCallerAbort, { once: true });
+      listenForAbort(callerSignal, this.#onCallerAbort);
     }
   }
 

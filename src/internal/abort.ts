@@ -1,5 +1,27 @@
+import { defaultMaxListeners, getMaxListeners, setMaxListeners } from 'node:events';
 import { abortErrorFrom } from '../errors.js';
 import { MAX_TIMER_MS } from './options.js';
+
+/** Far above any real concurrency; finite, see below. */
+const LISTENER_LIMIT = 1_000_000;
+
+/**
+ * Adds `listener` to a caller's `signal` for the time of one operation, which
+ * removes it when it settles. One signal often serves many calls at once (a
+ * request's, a shutdown's): past ten listeners Node warns of a leak that is
+ * not one. As undici's fetch does, the limit is lifted while it is Node's
+ * default; a limit the caller set stays theirs.
+ */
+export function listenForAbort(signal: AbortSignal, listener: () => void): void {
+  try {
+    // Not 0 ("no limit"): Node 20's getMaxListeners then throws for an EventTarget.
+    if (getMaxListeners(signal) === defaultMaxListeners) setMaxListeners(LISTENER_LIMIT, signal);
+  } catch {
+    // A signal from another realm or a polyfill is no EventTarget to Node's
+    // helpers (undici's fetch meets the same): it keeps its limit.
+  }
+  signal.addEventListener('abort', listener, { once: true });
+}
 
 /** Throws the library's abort error when `signal` is already aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -37,7 +59,7 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
       }, step);
     };
     arm();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal !== undefined) listenForAbort(signal, onAbort);
   });
 }
 
@@ -53,7 +75,7 @@ export function raceAbort<T>(promise: PromiseLike<T>, signal: AbortSignal): Prom
       reject(abortErrorFrom(signal));
     };
     if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    else listenForAbort(signal, onAbort);
     Promise.resolve(promise)
       .finally(() => {
         signal.removeEventListener('abort', onAbort);

@@ -1,7 +1,7 @@
-import { getEventListeners } from 'node:events';
+import { getEventListeners, getMaxListeners, setMaxListeners } from 'node:events';
 import { AbortError, SwitchboardError, TimeoutError, isSwitchboardError } from 'switchboard';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { delay, raceAbort, throwIfAborted } from '../../src/internal/abort.js';
+import { delay, listenForAbort, raceAbort, throwIfAborted } from '../../src/internal/abort.js';
 
 // Resolves with the rejection of `promise`; fails the test if it fulfils.
 async function rejectionOf(promise: PromiseLike<unknown>): Promise<unknown> {
@@ -194,5 +194,24 @@ describe('raceAbort', () => {
     } finally {
       process.off('unhandledRejection', unhandled);
     }
+  });
+});
+
+describe('listenForAbort', () => {
+  it('lets one signal serve many calls at once without a MaxListenersExceededWarning', async () => {
+    const controller = new AbortController();
+    const waits = Array.from({ length: 20 }, () => delay(5, controller.signal));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(20);
+    // The guard in tests/support/guard.ts fails this test on the warning.
+    await Promise.all(waits);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(getMaxListeners(controller.signal)).toBeGreaterThan(20);
+  });
+
+  it('leaves a limit the caller set alone', () => {
+    const controller = new AbortController();
+    setMaxListeners(5, controller.signal);
+    listenForAbort(controller.signal, () => undefined);
+    expect(getMaxListeners(controller.signal)).toBe(5);
   });
 });
