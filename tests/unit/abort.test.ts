@@ -205,7 +205,10 @@ describe('listenForAbort', () => {
     // The guard in tests/support/guard.ts fails this test on the warning.
     await Promise.all(waits);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
-    expect(getMaxListeners(controller.signal)).toBeGreaterThan(20);
+    // Node 22 and later give an AbortController's signal no limit (0) from
+    // the start; Node 20 gives it the default of 10, which must be lifted.
+    const limit = getMaxListeners(controller.signal);
+    expect(limit === 0 || limit > 20).toBe(true);
   });
 
   it('leaves a limit the caller set alone', () => {

@@ -77,8 +77,6 @@ export class DurableSubscription implements TransportSubscription {
   readonly #background = new Set<Promise<void>>();
   #slotFreed: (() => void) | undefined;
   #housekeeping = false;
-  /** A vanished group was reported and no read has succeeded since. */
-  #lossReported = false;
   #rounds = 0;
   /** As of the last housekeeping round. */
   #lag: number | undefined;
@@ -225,26 +223,6 @@ export class DurableSubscription implements TransportSubscription {
     void work.finally(() => this.#background.delete(work));
   }
 
-  /**
-   * The group is gone, and with it what Redis knew of this group's reads:
-   * Redis lost data (a restart without persistence) or someone deleted the
-   * stream or group. Reported once until a read succeeds again, however many
-   * attempts the recovery takes.
-   */
-  #groupLost(): void {
-    if (this.#lossReported) return;
-    this.#lossReported = true;
-    const { group, topics } = this.#spec;
-    const reason =
-      'the consumer group vanished (Redis restarted without persistence, or the stream or group was deleted)';
-    this.#logger.error({ group, topics }, `possible data loss: ${reason}; re-creating the group`);
-    try {
-      this.#spec.onPossibleDataLoss?.({ topics, reason });
-    } catch (error) {
-      this.#logger.warn({ error: errorText(error) }, 'onPossibleDataLoss threw');
-    }
-  }
-
   async #createGroups(recovering: boolean): Promise<void> {
     for (const stream of this.#streams) {
       await this.#commands.createGroup(stream, this.#startId(stream, recovering));
@@ -281,14 +259,13 @@ export class DurableSubscription implements TransportSubscription {
         // COUNT applies to each stream: split the free slots between them.
         const reply = await this.#read(Math.ceil(free / this.#topicStreams.length));
         this.#outage.succeeded();
-        this.#lossReported = false;
         if (!this.#abandoned()) this.#accept(reply);
       } catch (error) {
         if (this.#stopped()) return;
         const failures = this.#outage.failed();
         this.#host.link.noteError(error);
         if (isRedisError(error, 'NOGROUP')) {
-          this.#groupLost();
+          this.#outage.groupLost();
           await this.#createGroups(true).catch((failure: unknown) => {
             this.#host.link.noteError(failure);
           });

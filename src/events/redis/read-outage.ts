@@ -4,13 +4,17 @@ import type { SubscriptionSpec } from '../transport.js';
 
 /**
  * Counts a read loop's consecutive failures, and reports the end of an
- * outage (to the log and the spec's `onReconnected`) when a read succeeds again.
+ * outage (to the log and the spec's `onReconnected`) when a read succeeds
+ * again, and a vanished consumer group (to the log and the spec's
+ * `onPossibleDataLoss`) once per outage.
  */
 export class ReadOutage {
   readonly #spec: SubscriptionSpec;
   readonly #logger: Logger;
   #failures = 0;
   #since = 0;
+  /** A vanished group was reported and no read has succeeded since. */
+  #lossReported = false;
 
   constructor(spec: SubscriptionSpec, logger: Logger) {
     this.#spec = spec;
@@ -25,6 +29,7 @@ export class ReadOutage {
   }
 
   succeeded(): void {
+    this.#lossReported = false;
     if (this.#failures === 0) return;
     const info = { failures: this.#failures, downMs: Date.now() - this.#since };
     this.#failures = 0;
@@ -33,6 +38,26 @@ export class ReadOutage {
       this.#spec.onReconnected?.(info);
     } catch (error) {
       this.#logger.warn({ error: errorText(error) }, 'onReconnected threw');
+    }
+  }
+
+  /**
+   * The group is gone, and with it what Redis knew of this group's reads:
+   * Redis lost data (a restart without persistence) or someone deleted the
+   * stream or group. Reported once until a read succeeds again, however many
+   * attempts the recovery takes.
+   */
+  groupLost(): void {
+    if (this.#lossReported) return;
+    this.#lossReported = true;
+    const { group, topics } = this.#spec;
+    const reason =
+      'the consumer group vanished (Redis restarted without persistence, or the stream or group was deleted)';
+    this.#logger.error({ group, topics }, `possible data loss: ${reason}; re-creating the group`);
+    try {
+      this.#spec.onPossibleDataLoss?.({ topics, reason });
+    } catch (error) {
+      this.#logger.warn({ error: errorText(error) }, 'onPossibleDataLoss threw');
     }
   }
 }
