@@ -204,6 +204,7 @@ export type {
   HandlerResult,
   PoisonVerdict,
   PossibleDataLoss,
+  TrimmedEvents,
   StartPosition,
   SubscriptionSpec,
   SubscriptionStats,

@@ -178,6 +178,9 @@ export class EventSubscriber {
           onPossibleDataLoss: ({ topics: lost, reason }) => {
             this.#emitter.emit('possible-data-loss', { group, consumer, topics: lost, reason });
           },
+          onTrimmed: ({ topic, unread, pending }) => {
+            this.#emitter.emit('trimmed', { group, consumer, topic, unread, pending });
+          },
         },
         (event, delivery) => dispatchEvent(dispatcher, event, delivery),
       );
@@ -235,6 +238,7 @@ export class EventSubscriber {
       unhandled: this.#stats.unhandled,
       duplicates: this.#stats.duplicates,
       lag: stats.lag,
+      trimmed: stats.trimmed ?? 0,
     };
   }
 

@@ -60,6 +60,13 @@ export type SubscriberHealth = {
    * the transport cannot tell.
    */
   readonly lag: number | undefined;
+  /**
+   * Events of the subscribed topics this process found lost to retention
+   * (Redis: a stream trimmed to `maxLen` before the group acknowledged them);
+   * each lost event is counted by one consumer of the group. Also the
+   * `trimmed` event.
+   */
+  readonly trimmed: number;
 };
 
 /**
@@ -121,5 +128,21 @@ export type EventSubscriberEvents = {
     readonly consumer: string;
     readonly topics: readonly string[];
     readonly reason: string;
+  };
+  /**
+   * Events of `topic` were removed by retention (Redis: `maxLen` trimming)
+   * before this group acknowledged them, and no handler will see them:
+   * `unread` the group never read, `pending` a dead consumer of the group
+   * held. Each lost event is reported once per group, by one of its
+   * consumers — unread ones when the group's position shows them, at the
+   * latest once it catches up. Size `maxLen` for the longest lag you accept,
+   * or leave it unset.
+   */
+  trimmed: {
+    readonly group: string;
+    readonly consumer: string;
+    readonly topic: string;
+    readonly unread: number;
+    readonly pending: number;
   };
 };

@@ -62,6 +62,22 @@ export type SubscriptionSpec = {
    * itself; this is for alerting and reconciliation.
    */
   readonly onPossibleDataLoss?: (info: PossibleDataLoss) => void;
+  /**
+   * Called when the transport finds events of a topic that retention removed
+   * before this group acknowledged them (on Redis: a stream trimmed to
+   * `maxLen` past a lagging group). Each such event is counted once per
+   * group, however many consumers it has; none reaches a handler.
+   */
+  readonly onTrimmed?: (info: TrimmedEvents) => void;
+};
+
+/** Events lost to retention, found by a subscription; see {@link SubscriptionSpec.onTrimmed}. */
+export type TrimmedEvents = {
+  readonly topic: string;
+  /** Removed before the group ever read them. */
+  readonly unread: number;
+  /** Read by a consumer of the group that then died, and removed before anyone acknowledged them. */
+  readonly pending: number;
 };
 
 /**
@@ -123,6 +139,8 @@ export type SubscriptionStats = {
    * as of the transport's last look; `undefined` when it cannot tell.
    */
   readonly lag?: number | undefined;
+  /** Events this subscription found lost to retention, as reported to `onTrimmed`. */
+  readonly trimmed?: number;
 };
 
 /** A message that failed for good, kept with why. */

@@ -9,6 +9,7 @@ import {
 } from 'switchboard';
 import { activeResources, expectResourcesBack } from '../support/guard.js';
 import { Ledger } from '../support/ledger.js';
+import { waitFor } from '../support/wait-for.js';
 
 // A deploy stops a consumer mid-processing with a grace period: handlers that
 // finish within it are acknowledged; those still running at the deadline are
@@ -23,14 +24,6 @@ afterEach(async () => {
 
 const GRACE_MS = 500;
 const CLAIM_IDLE_MS = 400;
-
-async function waitFor(what: string, timeoutMs: number, predicate: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 it('stop with a grace period: quick handlers are acknowledged, slow ones reach another consumer, nothing is left open', async () => {
   const prefix = `shutdown-${randomUUID()}`;

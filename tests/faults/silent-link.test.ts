@@ -3,6 +3,7 @@ import { afterEach, expect, inject, it } from 'vitest';
 import { EventBus, EventSubscriber, ProductEvents, redisTransport } from 'switchboard';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { Ledger } from '../support/ledger.js';
+import { waitFor } from '../support/wait-for.js';
 
 // The consumer's connections go silent (no FIN, no RST: a dead peer), while
 // the publisher keeps publishing. The blocking read must notice within its
@@ -18,14 +19,6 @@ afterEach(async () => {
 
 const BLOCK_MS = 300;
 const COMMAND_TIMEOUT_MS = 700;
-
-async function waitFor(what: string, timeoutMs: number, predicate: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 it('a consumer link gone silent is detected within BLOCK + the command timeout, and consumption resumes with nothing lost', async () => {
   const prefix = `silent-${randomUUID()}`;

@@ -20,6 +20,7 @@ import {
 import { MESSAGE_ID_FIELD, PAYLOAD_FIELD } from './keys.js';
 import { BlockingReader } from './blocking-reader.js';
 import { ReadOutage } from './read-outage.js';
+import { TrimLosses } from './trim-losses.js';
 import { isRedisError, parseReadReply, type StreamEntry } from './stream-reply.js';
 
 type Running = { readonly held: HeldMessage; readonly done: Promise<void> };
@@ -80,6 +81,7 @@ export class DurableSubscription implements TransportSubscription {
   #rounds = 0;
   /** As of the last housekeeping round. */
   #lag: number | undefined;
+  readonly #trimLosses: TrimLosses;
   #intervals: ReturnType<typeof setInterval>[] = [];
   #stopping: Promise<void> | undefined;
 
@@ -103,6 +105,7 @@ export class DurableSubscription implements TransportSubscription {
     this.#topicStreams = this.#streams.filter((stream) => !stream.redrive);
     for (const stream of this.#streams) this.#history.set(stream, '0');
     this.#outage = new ReadOutage(spec, host.options.logger);
+    this.#trimLosses = new TrimLosses(spec, host.options.logger);
     this.#reader = new BlockingReader(
       host.link,
       this.#outage,
@@ -133,6 +136,7 @@ export class DurableSubscription implements TransportSubscription {
       pending:
         this.#running.size + this.#buffered.length + this.#retrying.size + this.#settling.size,
       lag: this.#lag,
+      trimmed: this.#trimLosses.total,
     };
   }
 
@@ -357,6 +361,7 @@ export class DurableSubscription implements TransportSubscription {
     const payload = entry.fields?.get(PAYLOAD_FIELD);
     if (entry.fields === null) {
       // Deleted (trimmed) while pending: nothing left to deliver.
+      if (!stream.redrive) this.#trimLosses.found(stream.topic, { pending: 1 });
       void this.#finish(held, () => this.#commands.ack(held));
     } else if (payload === undefined) {
       const fields = JSON.stringify(Object.fromEntries(entry.fields));
@@ -478,10 +483,26 @@ export class DurableSubscription implements TransportSubscription {
       return;
     }
     this.#retrying.delete(key);
-    // Gone: acknowledged elsewhere, or trimmed from the stream.
-    if (entry === undefined || this.#abandoned()) return;
+    if (entry === undefined) {
+      // Gone from the group: acknowledged elsewhere, or trimmed from the stream.
+      await this.#countIfTrimmed(held);
+      return;
+    }
+    if (this.#abandoned()) return;
     this.#admit(held.stream, entry, held.message.deliveryCount + 1);
     this.#pump();
+  }
+
+  /** A held message that left the group while it waited for a retry: was it trimmed? */
+  async #countIfTrimmed({ stream, entryId }: HeldMessage): Promise<void> {
+    if (stream.redrive) return;
+    try {
+      if (!(await this.#commands.exists(stream, entryId))) {
+        this.#trimLosses.found(stream.topic, { pending: 1 });
+      }
+    } catch (error) {
+      this.#host.link.noteError(error);
+    }
   }
 
   #retryDelay(deliveryCount: number): number {
@@ -531,12 +552,14 @@ export class DurableSubscription implements TransportSubscription {
         }
       }
       this.#pump();
-      const lags = await Promise.all(
-        this.#streams.filter((stream) => !stream.redrive).map((s) => this.#commands.lag(s)),
-      );
-      this.#lag = lags.includes(undefined)
+      const lags = await Promise.all(this.#topicStreams.map((s) => this.#commands.lag(s)));
+      lags.forEach(({ trimmed }, i) => {
+        const stream = this.#topicStreams[i];
+        if (stream !== undefined) this.#trimLosses.found(stream.topic, { unread: trimmed });
+      });
+      this.#lag = lags.some(({ lag }) => lag === undefined)
         ? undefined
-        : lags.reduce<number>((sum, lag) => sum + (lag ?? 0), 0);
+        : lags.reduce<number>((sum, { lag }) => sum + (lag ?? 0), 0);
       // A live consumer reads at least every blockMs: far longer silence is a process gone.
       if (++this.#rounds % 10 === 0) {
         const silentMs = 10 * Math.max(this.#spec.claimIdleMs, this.#host.options.blockMs);
@@ -551,13 +574,14 @@ export class DurableSubscription implements TransportSubscription {
   }
 
   async #claimAbandoned(stream: StreamRef): Promise<void> {
-    const { cursor, claimed } = await this.#commands.claimIdle(
+    const { cursor, claimed, deleted } = await this.#commands.claimIdle(
       stream,
       this.#spec.claimIdleMs,
       this.#claimCursors.get(stream.key) ?? '0-0',
       this.#freeSlots(),
     );
     this.#claimCursors.set(stream.key, cursor);
+    if (!stream.redrive) this.#trimLosses.found(stream.topic, { pending: deleted });
     if (!this.#abandoned()) this.#takeOver(stream, claimed);
   }
 }

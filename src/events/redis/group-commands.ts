@@ -23,6 +23,58 @@ if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) == 0 then
 end
 return -1`;
 
+/**
+ * The group's lag, less what it will never read because trimming removed it,
+ * and how many such events this call found that no consumer had reported yet.
+ *
+ * Redis counts a group's lag as entries added minus entries read, and trimming
+ * does not change the count: events trimmed before the group read them stay
+ * in its lag for good. That surplus can be measured whenever the group's true
+ * lag is known: 0 when it has read the last entry (or the stream is empty),
+ * the stream's length when its last read entry is older than the first entry
+ * left. The largest surplus seen is kept in a hash beside the stream, so each
+ * lost event is reported once per group, by whichever consumer sees it first.
+ * Returns { -1, 0 } when Redis cannot tell the lag (an older Redis, deletions).
+ * KEYS[1] stream, KEYS[2] trimmed-counts hash; ARGV[1] group.
+ */
+const READ_LAG = `
+local function get(list, name)
+  for i = 1, #list, 2 do
+    if list[i] == name then return list[i + 1] end
+  end
+end
+local function older(a, b)
+  local ams, aseq = string.match(a, '^(%d+)-(%d+)$')
+  local bms, bseq = string.match(b, '^(%d+)-(%d+)$')
+  if tonumber(ams) ~= tonumber(bms) then return tonumber(ams) < tonumber(bms) end
+  return tonumber(aseq) < tonumber(bseq)
+end
+local group
+for _, info in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  if get(info, 'name') == ARGV[1] then group = info end
+end
+if group == nil then return { -1, 0 } end
+local lag = get(group, 'lag')
+if type(lag) ~= 'number' then return { -1, 0 } end
+local stream = redis.call('XINFO', 'STREAM', KEYS[1])
+local length = get(stream, 'length')
+local delivered = get(group, 'last-delivered-id')
+local first = get(stream, 'first-entry')
+local surplus
+if length == 0 or delivered == get(stream, 'last-generated-id') then
+  surplus = lag
+elseif first and older(delivered, first[1]) then
+  surplus = lag - length
+end
+local known = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+local found = 0
+if surplus ~= nil and surplus > known then
+  redis.call('HSET', KEYS[2], ARGV[1], surplus)
+  found = surplus - known
+  known = surplus
+end
+return { math.max(lag - known, 0), found }`;
+
 /** Why a message was dead-lettered, and with what. */
 export type DeadLetterCause = {
   readonly reason: string;
@@ -76,6 +128,16 @@ export class GroupCommands {
       ]);
     } catch (error) {
       if (!isRedisError(error, 'BUSYGROUP')) throw error;
+      return;
+    }
+    if (!stream.redrive) {
+      // A new group (or one re-created after Redis lost it) starts with a
+      // clean count of events trimmed past it.
+      await this.#link.call('reset the trimmed count', [
+        'HDEL',
+        this.#keys.trimmed(stream.topic),
+        this.group,
+      ]);
     }
   }
 
@@ -215,18 +277,38 @@ export class GroupCommands {
   }
 
   /**
-   * Entries of `stream` the group has not read yet (`XINFO GROUPS`, Redis 7);
-   * `undefined` when Redis cannot tell (an older server, or after deletions).
+   * Entries of `stream` the group has not read yet (`XINFO GROUPS`, Redis 7),
+   * `undefined` when Redis cannot tell (an older server, or after deletions);
+   * and how many events trimming removed before the group read them that no
+   * consumer of the group had found before (see `READ_LAG`).
    */
-  async lag(stream: StreamRef): Promise<number | undefined> {
-    const groups = await this.#link.call('read the lag', ['XINFO', 'GROUPS', stream.key]);
-    for (const raw of Array.isArray(groups) ? (groups as unknown[]) : []) {
-      const info = parseMap(raw);
-      if (String(info.get('name')) !== this.group) continue;
-      const lag = info.get('lag');
-      return lag === null || lag === undefined ? undefined : Number(lag);
-    }
-    return undefined;
+  async lag(
+    stream: StreamRef,
+  ): Promise<{ readonly lag: number | undefined; readonly trimmed: number }> {
+    const reply = await this.#link.call('read the lag', [
+      'EVAL',
+      READ_LAG,
+      2,
+      stream.key,
+      this.#keys.trimmed(stream.topic),
+      this.group,
+    ]);
+    const [lag, trimmed] = Array.isArray(reply) ? reply.map(Number) : [];
+    return {
+      lag: lag === undefined || !(lag >= 0) ? undefined : lag,
+      trimmed: trimmed !== undefined && trimmed > 0 ? trimmed : 0,
+    };
+  }
+
+  /** Whether the entry is still in the stream (`XRANGE id id`). */
+  async exists(stream: StreamRef, entryId: string): Promise<boolean> {
+    const reply = await this.#link.call('look for an entry', [
+      'XRANGE',
+      stream.key,
+      entryId,
+      entryId,
+    ]);
+    return Array.isArray(reply) && reply.length > 0;
   }
 
   /**
@@ -241,6 +323,8 @@ export class GroupCommands {
   ): Promise<{
     readonly cursor: string;
     readonly claimed: { readonly entry: StreamEntry; readonly deliveryCount: number }[];
+    /** Pending entries that were no longer in the stream (trimmed): Redis dropped them. */
+    readonly deleted: number;
   }> {
     const reply = parseAutoClaimReply(
       await this.#link.call('claim abandoned messages', [
@@ -255,7 +339,11 @@ export class GroupCommands {
       ]),
     );
     // XAUTOCLAIM does not say how often each was delivered.
-    return { cursor: reply.cursor, claimed: await this.withDeliveryCounts(stream, reply.entries) };
+    return {
+      cursor: reply.cursor,
+      claimed: await this.withDeliveryCounts(stream, reply.entries),
+      deleted: reply.deleted.length,
+    };
   }
 
   /** New entries of `stream` for this consumer, without blocking (`XREADGROUP … >`). */

@@ -10,6 +10,8 @@
  * - `<prefix>:dead-topics`: the set of topics that ever had a dead letter, so
  *   listing needs no `SCAN`.
  * - `<prefix>:dedupe:<group>:<eventId>`: handled-event markers of the dedupe store.
+ * - `<prefix>:trimmed:{<topic>}`: a hash, group → how many of the topic's
+ *   events that group never read because trimming removed them first.
  */
 export class RedisKeys {
   readonly prefix: string;
@@ -28,6 +30,10 @@ export class RedisKeys {
 
   redrive(topic: string, group: string): string {
     return `${this.prefix}:redrive:{${topic}}:${group}`;
+  }
+
+  trimmed(topic: string): string {
+    return `${this.prefix}:trimmed:{${topic}}`;
   }
 
   deadTopics(): string {

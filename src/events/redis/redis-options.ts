@@ -33,7 +33,8 @@ export type RedisTransportOptions = {
    * Trims each topic's stream to about this many entries on publish
    * (`XADD … MAXLEN ~`). Off by default: trimming drops the oldest entries
    * whether or not every group has read them, so a group that falls further
-   * behind than `maxLen` loses events.
+   * behind than `maxLen` loses events. It is never silent: subscribers count
+   * what their group lost and emit `trimmed` (see `EventSubscriberEvents`).
    * @default undefined (never trimmed)
    */
   readonly maxLen?: number;
