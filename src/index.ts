@@ -103,7 +103,7 @@ export {
   correlationFromHeaders,
   incomingCorrelation,
 } from './http/incoming-context.js';
-export type { ConnectionOptions } from './http/undici-fetch.js';
+export type { ConnectionOptions } from './http/pool-transport.js';
 export { defineHttpContract } from './http/contract/http-contract.js';
 export type { HttpContract, HttpOperation, HttpOperations } from './http/contract/http-contract.js';
 export { createContractClient } from './http/contract/contract-client.js';

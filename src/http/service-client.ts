@@ -1,4 +1,3 @@
-import ky, { type KyInstance, type Options as KyOptions } from 'ky';
 import { currentCorrelation, newCorrelationId } from '../context/correlation.js';
 import { childTraceparent, createTraceparent } from '../context/traceparent.js';
 import {
@@ -20,13 +19,11 @@ import { VERSION } from '../version.js';
 import { AttemptAbort } from './attempt-abort.js';
 import { attemptFailure } from './attempt-failure.js';
 import { CORRELATION_ID_HEADER, REQUEST_TIMEOUT_HEADER } from './incoming-context.js';
+import { fetchTransport } from './fetch-transport.js';
+import type { HttpTransport } from './http-transport.js';
+import { poolTransport } from './pool-transport.js';
 import { readBody } from './response-body.js';
-import {
-  ATTEMPT_OPTION,
-  pooledFetch,
-  type AttemptChannel,
-  type PooledFetch,
-} from './undici-fetch.js';
+import { headerValue, requestHeaders } from './request-headers.js';
 import { parseRetryAfter } from './retry-after.js';
 import { RetryBudget } from './retry-budget.js';
 import { IDEMPOTENT_METHODS, isRetryableFailure } from './retryable.js';
@@ -48,11 +45,11 @@ type Call = {
   readonly method: HttpMethod;
   readonly path: string;
   readonly options: RequestOptions<StandardSchemaV1 | undefined>;
+  /** Lower-case names; the same on every attempt (idempotency key included). */
   readonly headers: Record<string, string>;
-  /**
-   * The query from `searchParams`, replacing the path's own as ky's option
-   * would; set on the URL here, since ky builds its Request twice for that option.
-   */
+  /** The encoded `json` option, once for every attempt. */
+  readonly body: string | undefined;
+  /** The query from `searchParams`, replacing the path's own. */
   readonly search: string | undefined;
   readonly deadlineAt: number;
   /** Instances already tried: a retry goes elsewhere when it can. */
@@ -67,7 +64,8 @@ type Call = {
  * Calls one service of the registry with resilience built in: resolve a
  * healthy instance → its circuit breaker → one attempt with a timeout → retries
  * (on another instance when there is one) within a total deadline and a retry
- * budget. One retry layer per hop: ky's own retry and timeout are off.
+ * budget. One retry layer per hop: every attempt, timeout and error is the
+ * client's (with a `fetch` of the caller's, ky's own retry and timeout are off).
  *
  * @example
  * import { ServiceClient, ServiceRegistry } from 'switchboard';
@@ -79,18 +77,15 @@ type Call = {
 export class ServiceClient {
   readonly service: string;
   readonly #registry: ServiceResolver;
-  readonly #ky: KyInstance;
+  readonly #transport: HttpTransport;
   readonly #timeoutMs: number;
   readonly #deadlineMs: number;
   readonly #maxResponseBytes: number;
-  /** Bodies our pool reads in one go: within both limits `readBody` applies. */
-  readonly #bufferBytes: number;
   readonly #policy: RetryPolicy | undefined;
   readonly #budget: RetryBudget | undefined;
   readonly #headers: Readonly<Record<string, string>>;
   readonly #logger: Logger;
   readonly #events = new TypedEmitter<ServiceClientEvents>();
-  readonly #pool: PooledFetch | undefined;
   #closed: Promise<void> | undefined;
 
   /** @throws {TypeError | RangeError} at once, naming the option, when an option is invalid. */
@@ -103,8 +98,11 @@ export class ServiceClient {
       'maxResponseBytes',
       options.maxResponseBytes ?? 10 * 1024 * 1024,
     );
-    this.#bufferBytes = Math.min(this.#maxResponseBytes, ERROR_BODY_BYTES);
-    this.#headers = { ...options.headers };
+    this.#headers = requestHeaders('headers', {
+      'user-agent': `switchboard/${VERSION}`,
+      accept: 'application/json',
+      ...options.headers,
+    });
     this.#logger = options.logger ?? silentLogger;
     this.#budget = options.budget === false ? undefined : new RetryBudget(options.budget);
     const retry = options.retry === false ? undefined : (options.retry ?? {});
@@ -118,13 +116,10 @@ export class ServiceClient {
             maxRetryAfterMs: retry.maxRetryAfterMs ?? 5_000,
             shouldRetry: (error) => isRetryableFailure(error) && (this.#budget?.canRetry() ?? true),
           });
-    this.#pool = options.fetch === undefined ? pooledFetch(options.connection) : undefined;
-    this.#ky = ky.create({
-      retry: 0, // one retry layer per hop: ours
-      timeout: false, // ours too, per attempt, with a typed error
-      throwHttpErrors: false,
-      fetch: options.fetch ?? this.#pool?.fetch ?? globalThis.fetch,
-    });
+    this.#transport =
+      options.fetch === undefined
+        ? poolTransport(options.connection)
+        : fetchTransport(options.fetch);
   }
 
   get<S extends StandardSchemaV1 | undefined = undefined>(
@@ -193,6 +188,7 @@ export class ServiceClient {
       path,
       options,
       headers: this.#headersFor(options),
+      body: options.json === undefined ? undefined : JSON.stringify(options.json),
       search: searchOf(options.searchParams),
       deadlineAt,
       tried: new Set(),
@@ -233,7 +229,7 @@ export class ServiceClient {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#events.clear();
-      await this.#pool?.close();
+      await this.#transport.close();
     })();
     return this.#closed;
   }
@@ -306,7 +302,8 @@ export class ServiceClient {
     }
     const cut = new AttemptAbort(budgetMs, `${call.method} ${printable}`, callerSignal);
     try {
-      const kyOptions: KyOptions & { [ATTEMPT_OPTION]?: AttemptChannel } = {
+      const response = await this.#transport.send({
+        url,
         method: call.method,
         headers: {
           ...call.headers,
@@ -314,13 +311,9 @@ export class ServiceClient {
           // Each attempt is its own outgoing request: its own span of the caller's trace.
           traceparent: childTraceparent(call.parentTrace),
         },
-      };
-      // Our own pool takes the abort beside the Request: as ky's `signal` it
-      // would cost an `AbortSignal.any` with ky's own on every request.
-      if (this.#pool === undefined) kyOptions.signal = cut.toAbortSignal();
-      else kyOptions[ATTEMPT_OPTION] = { signal: cut, bufferBytes: this.#bufferBytes };
-      if (call.options.json !== undefined) kyOptions.json = call.options.json;
-      const response = await this.#ky(url, kyOptions);
+        body: call.body,
+        abort: cut,
+      });
       if (this.#events.has('response')) {
         this.#events.emit('response', {
           method: call.method,
@@ -330,7 +323,7 @@ export class ServiceClient {
           attempt,
         });
       }
-      if (!response.ok) {
+      if (response.status < 200 || response.status > 299) {
         const { data } = await readBody(response, {
           maxBytes: Math.min(this.#maxResponseBytes, ERROR_BODY_BYTES),
           truncate: true,
@@ -340,7 +333,7 @@ export class ServiceClient {
           method: call.method,
           url: printable,
           body: data,
-          retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+          retryAfterMs: parseRetryAfter(response.header('retry-after') ?? null),
         });
       }
       const { data, isJson } = await readBody(response, { maxBytes: this.#maxResponseBytes });
@@ -349,7 +342,7 @@ export class ServiceClient {
       if (!isJson) {
         throw new InvalidResponseError(
           'not-json',
-          `${call.method} ${printable} answered ${response.headers.get('content-type') ?? 'no content type'}, not JSON`,
+          `${call.method} ${printable} answered ${response.header('content-type') ?? 'no content type'}, not JSON`,
         );
       }
       const result = await validate(schema, data);
@@ -366,18 +359,20 @@ export class ServiceClient {
 
   // Built once per call, so every attempt carries the same idempotency key.
   #headersFor(options: RequestOptions<StandardSchemaV1 | undefined>): Record<string, string> {
-    const context = currentCorrelation();
-    const headers: Record<string, string> = {
-      'user-agent': `switchboard/${VERSION}`,
-      accept: 'application/json',
-      ...this.#headers,
-      ...options.headers,
-      [CORRELATION_ID_HEADER]: context?.correlationId ?? newCorrelationId(),
-    };
-    if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+    const headers =
+      options.headers === undefined
+        ? { ...this.#headers }
+        : { ...this.#headers, ...requestHeaders('headers', options.headers) };
+    headers[CORRELATION_ID_HEADER] = currentCorrelation()?.correlationId ?? newCorrelationId();
+    if (options.json !== undefined) headers['content-type'] ??= 'application/json';
+    if (options.token !== undefined) {
+      headers['authorization'] = `Bearer ${headerValue('token', options.token)}`;
+    }
     if (options.idempotencyKey !== undefined) {
       headers['idempotency-key'] =
-        options.idempotencyKey === true ? newCorrelationId() : options.idempotencyKey;
+        options.idempotencyKey === true
+          ? newCorrelationId()
+          : headerValue('idempotencyKey', options.idempotencyKey);
     }
     return headers;
   }

@@ -1,5 +1,6 @@
 import { abortErrorFrom, isSwitchboardError } from '../errors.js';
 import { resolveUrl } from '../http/request-url.js';
+import { responseFromFetch } from '../http/fetch-response.js';
 import { readBody } from '../http/response-body.js';
 import { invalidOption } from '../internal/options.js';
 import { validate } from '../internal/validate-schema.js';
@@ -153,7 +154,7 @@ async function checkResponse(
     : [{ kind: 'status', path: [], message: wanted }];
   let body: { readonly data: unknown; readonly isJson: boolean };
   try {
-    body = await readBody(response, { maxBytes: MAX_BODY_BYTES });
+    body = await readBody(responseFromFetch(response), { maxBytes: MAX_BODY_BYTES });
   } catch (error) {
     if (!isSwitchboardError(error, 'INVALID_RESPONSE')) throw error;
     return {
@@ -184,7 +185,10 @@ function where(root: string, path: readonly PropertyKey[]): string {
 
 // The start of an unexpected answer, to say what the provider answered instead.
 async function excerpt(response: Response): Promise<string> {
-  const { data } = await readBody(response, { maxBytes: 1_024, truncate: true });
+  const { data } = await readBody(responseFromFetch(response), {
+    maxBytes: 1_024,
+    truncate: true,
+  });
   if (data === undefined) return '';
   const text = typeof data === 'string' ? data : JSON.stringify(data);
   return `: ${text.length > MAX_EXCERPT ? `${text.slice(0, MAX_EXCERPT - 1)}…` : text}`;

@@ -6,6 +6,7 @@ import {
   RetryBudget,
 } from 'switchboard';
 import { resolveUrl } from '../../src/http/request-url.js';
+import { responseFromFetch } from '../../src/http/fetch-response.js';
 import { readBody } from '../../src/http/response-body.js';
 import { parseRetryAfter } from '../../src/http/retry-after.js';
 import { isRetryableFailure } from '../../src/http/retryable.js';
@@ -113,46 +114,49 @@ describe('incomingCorrelation', () => {
 });
 
 describe('readBody', () => {
+  // Over a WHATWG Response, as the fetch transport and the contract checks read it.
+  const read = (response: Response, options: Parameters<typeof readBody>[1]) =>
+    readBody(responseFromFetch(response), options);
   const json = (text: string, headers: Record<string, string> = {}): Response =>
     new Response(text, { headers: { 'content-type': 'application/json', ...headers } });
   it('parses JSON (including +json types), returns text otherwise, undefined when empty', async () => {
-    expect(await readBody(json('{"a":1}'), { maxBytes: 100 })).toEqual({
+    expect(await read(json('{"a":1}'), { maxBytes: 100 })).toEqual({
       data: { a: 1 },
       isJson: true,
     });
     expect(
-      await readBody(
+      await read(
         new Response('{"b":2}', { headers: { 'content-type': 'application/problem+json' } }),
         {
           maxBytes: 100,
         },
       ),
     ).toEqual({ data: { b: 2 }, isJson: true });
-    expect(await readBody(new Response('plain'), { maxBytes: 100 })).toEqual({
+    expect(await read(new Response('plain'), { maxBytes: 100 })).toEqual({
       data: 'plain',
       isJson: false,
     });
-    expect(await readBody(new Response(null, { status: 204 }), { maxBytes: 100 })).toEqual({
+    expect(await read(new Response(null, { status: 204 }), { maxBytes: 100 })).toEqual({
       data: undefined,
       isJson: false,
     });
   });
   it('refuses bodies over the limit, whether declared or streamed, or cuts them for error bodies', async () => {
     await expect(
-      readBody(json('{}', { 'content-length': '1000' }), { maxBytes: 10 }),
+      read(json('{}', { 'content-length': '1000' }), { maxBytes: 10 }),
     ).rejects.toMatchObject({
       reason: 'too-large',
     });
-    await expect(readBody(new Response('x'.repeat(50)), { maxBytes: 10 })).rejects.toMatchObject({
+    await expect(read(new Response('x'.repeat(50)), { maxBytes: 10 })).rejects.toMatchObject({
       reason: 'too-large',
     });
-    expect(await readBody(new Response('x'.repeat(50)), { maxBytes: 10, truncate: true })).toEqual({
+    expect(await read(new Response('x'.repeat(50)), { maxBytes: 10, truncate: true })).toEqual({
       data: 'x'.repeat(10),
       isJson: false,
     });
   });
   it('turns malformed JSON into InvalidResponseError, never a SyntaxError', async () => {
-    await expect(readBody(json('{"a":'), { maxBytes: 100 })).rejects.toMatchObject({
+    await expect(read(json('{"a":'), { maxBytes: 100 })).rejects.toMatchObject({
       code: 'INVALID_RESPONSE',
       reason: 'malformed-json',
     });
