@@ -10,7 +10,7 @@ export type LoadResult = {
   readonly opsPerSec: number;
   readonly minOpsPerSec: number;
   readonly maxOpsPerSec: number;
-  /** Latency percentiles (ms) of the median round. */
+  /** Latency percentiles (ms) of every request of every measured round. */
   readonly p50Ms: number;
   readonly p99Ms: number;
   /**
@@ -69,7 +69,15 @@ function summarize(name: string, concurrency: number, measured: Round[]): LoadRe
   measured.sort((a, b) => a.opsPerSec - b.opsPerSec);
   const middle = measured[Math.floor(measured.length / 2)];
   if (middle === undefined) throw new Error('no rounds measured');
-  const sorted = middle.latencies.slice().sort();
+  // Pooled over every round: one round's p99 rests on a handful of requests
+  // and swings with whatever else the machine did in that round.
+  const pooled = new Float64Array(measured.reduce((n, round) => n + round.latencies.length, 0));
+  let offset = 0;
+  for (const round of measured) {
+    pooled.set(round.latencies, offset);
+    offset += round.latencies.length;
+  }
+  const sorted = pooled.sort();
   return {
     name,
     concurrency,
@@ -84,7 +92,7 @@ function summarize(name: string, concurrency: number, measured: Round[]): LoadRe
 
 /**
  * Runs `op` `requests` times with `concurrency` in flight, per round; reports
- * the median round's throughput and latency percentiles.
+ * the median round's throughput and the latency percentiles of all rounds.
  */
 export async function load(
   name: string,
