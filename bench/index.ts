@@ -26,6 +26,13 @@ if (unknown.length > 0) {
 }
 
 const runner = fileURLToPath(new URL('./run-suite.ts', import.meta.url));
+// The suites import `switchboard` as users do: through the package's exports,
+// so they measure the published build in dist/ (`npm run bench` builds it
+// first), not src/ as tsx transforms it (ADR 0012).
+const env = {
+  ...process.env,
+  TSX_TSCONFIG_PATH: fileURLToPath(new URL('./tsconfig.dist.json', import.meta.url)),
+};
 const chosen = Object.keys(suites).filter((name) => wanted.length === 0 || wanted.includes(name));
 const began = performance.now();
 const seconds = (since: number): string => ((performance.now() - since) / 1000).toFixed(1);
@@ -39,7 +46,7 @@ try {
     const child = spawn(
       process.execPath,
       ['--expose-gc', '--import', 'tsx', runner, name, mode, out],
-      { stdio: 'inherit' },
+      { stdio: 'inherit', env },
     );
     const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
     if (code !== 0) throw new Error(`suite ${name} failed (exit ${code ?? signal})`);
