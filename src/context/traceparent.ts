@@ -59,7 +59,8 @@ export function formatTraceparent(context: TraceContext): string {
 
 /** A new root trace: random trace and span ids, sampled. */
 export function createTraceparent(): string {
-  return formatTraceparent({ traceId: randomHex(16), parentId: randomHex(8), flags: 1 });
+  // Our own random ids need none of formatTraceparent's checks: one per event and call.
+  return `00-${randomHex(16)}-${randomHex(8)}-01`;
 }
 
 /**
@@ -69,7 +70,8 @@ export function createTraceparent(): string {
 export function childTraceparent(parent: string | undefined): string {
   const context = parseTraceparent(parent);
   if (context === undefined) return createTraceparent();
-  return formatTraceparent({ ...context, parentId: randomHex(8) });
+  const flags = context.flags.toString(16).padStart(2, '0');
+  return `00-${context.traceId}-${randomHex(8)}-${flags}`;
 }
 
 // Ids come from a pool filled 4 KiB at a time (as `randomUUID` does): one
@@ -86,6 +88,6 @@ function randomHex(bytes: number): string {
     }
     const hex = pool.toString('hex', offset, offset + bytes);
     offset += bytes;
-    if (!/^0+$/.test(hex)) return hex;
+    if (hex !== ZERO_TRACE && hex !== ZERO_SPAN) return hex;
   }
 }

@@ -84,9 +84,13 @@ export function encodeEvent(envelope: EventEnvelope): string {
 
 function textOf(raw: string | Uint8Array, maxBytes: number): string {
   if (typeof raw === 'string') {
-    // Every UTF-16 unit takes at least one UTF-8 byte: a long string is rejected unscanned.
-    if (raw.length > maxBytes || Buffer.byteLength(raw, 'utf8') > maxBytes)
+    // A UTF-16 unit takes from 1 to 3 UTF-8 bytes: only lengths in between need a count.
+    if (
+      raw.length > maxBytes ||
+      (raw.length * 3 > maxBytes && Buffer.byteLength(raw, 'utf8') > maxBytes)
+    ) {
       throw tooLarge(maxBytes);
+    }
     return raw;
   }
   if (raw.byteLength > maxBytes) throw tooLarge(maxBytes);

@@ -25,7 +25,8 @@ export function prepareEvent<E extends EventEnvelope>(
     const message = `Not JSON-encodable: ${error instanceof Error ? error.message : String(error)}`;
     throw new EventValidationError(stamped.type, [{ path: ['data'], message }]);
   }
-  const bytes = Buffer.byteLength(payload, 'utf8');
+  // A UTF-16 unit takes at most 3 bytes in UTF-8: most events need no count.
+  const bytes = payload.length * 3 <= maxBytes ? 0 : Buffer.byteLength(payload, 'utf8');
   if (bytes > maxBytes) {
     throw new EventValidationError(stamped.type, [
       {
