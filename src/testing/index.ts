@@ -45,6 +45,8 @@ export type {
 export type { PathParamNames, PathParams } from '../http/contract/path-params.js';
 export { createRecordingBus, RecordingBus } from './recording-bus.js';
 export type { RecordingBusOptions, WaitForEventOptions } from './recording-bus.js';
+export { startRedisCluster } from './redis-cluster.js';
+export type { RedisCluster, RedisClusterNode, RedisClusterOptions } from './redis-cluster.js';
 export { RedisServerError, startRedisServer } from './redis-server.js';
 export type { RedisServer, RedisServerOptions } from './redis-server.js';
 export { createTestRegistry } from './test-registry.js';
