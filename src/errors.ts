@@ -143,6 +143,39 @@ export class InvalidUrlError extends SwitchboardError {
   override readonly isClientError = true;
 }
 
+/** Why a registry refused a base URL's host. */
+export type HostNotAllowedReason = 'link-local' | 'not-allowed';
+
+/**
+ * A registry refused an instance because of its host: a link-local or cloud
+ * metadata address (`169.254.0.0/16`, `fe80::/10`, `fd00:ec2::254`,
+ * `metadata.google.internal`) without `allowLinkLocal`, or a host outside
+ * `allowedHosts`. Tokens go to whatever the registry holds, so it holds only
+ * hosts it may send them to.
+ *
+ * @example
+ * import { isSwitchboardError, ServiceRegistry } from 'switchboard';
+ * try {
+ *   new ServiceRegistry().register({ name: 'auth', baseUrl: 'http://169.254.169.254' });
+ * } catch (error) {
+ *   if (isSwitchboardError(error, 'HOST_NOT_ALLOWED')) console.log(error.host, error.reason);
+ * }
+ */
+export class HostNotAllowedError extends SwitchboardError {
+  override readonly name = 'HostNotAllowedError';
+  override readonly code = 'HOST_NOT_ALLOWED';
+  override readonly isClientError = true;
+  /** The refused host, as the URL parser normalised it (`[fd00:ec2::254]`, `169.254.169.254`). */
+  readonly host: string;
+  readonly reason: HostNotAllowedReason;
+
+  constructor(host: string, reason: HostNotAllowedReason, message: string) {
+    super(message);
+    this.host = host;
+    this.reason = reason;
+  }
+}
+
 /** The request never got an HTTP response: connection refused or reset, DNS, TLS. */
 export class NetworkError extends SwitchboardError {
   override readonly name = 'NetworkError';
@@ -413,6 +446,7 @@ export type SwitchboardErrorByCode = {
   SERVICE_NOT_FOUND: ServiceNotFoundError;
   SERVICE_UNAVAILABLE: ServiceUnavailableError;
   INVALID_URL: InvalidUrlError;
+  HOST_NOT_ALLOWED: HostNotAllowedError;
   NETWORK_ERROR: NetworkError;
   HTTP_ERROR: HttpError;
   RESPONSE_VALIDATION: ResponseValidationError;

@@ -13,6 +13,7 @@ export {
   ContractViolationError,
   EventDecodeError,
   EventValidationError,
+  HostNotAllowedError,
   HttpError,
   InvalidResponseError,
   InvalidUrlError,
@@ -33,6 +34,7 @@ export {
 export type {
   ContractViolation,
   EventDecodeReason,
+  HostNotAllowedReason,
   InvalidResponseReason,
   RegistryStoreErrorReason,
   RegistryStoreOperation,
