@@ -323,11 +323,11 @@ export class EventValidationError extends SwitchboardError {
  * const reason: EventDecodeReason = 'too-large';
  */
 export type EventDecodeReason =
-  'too-large' | 'malformed-json' | 'invalid-envelope' | 'unsupported-specversion';
+  'too-large' | 'too-deep' | 'malformed-json' | 'invalid-envelope' | 'unsupported-specversion';
 
 /**
  * Received bytes that are not an event the library accepts: over the size
- * limit, not JSON, not a valid envelope, or another CloudEvents `specversion`.
+ * or nesting limit, not JSON, not a valid envelope, or another CloudEvents `specversion`.
  * For `'invalid-envelope'`, `cause` is the {@link EventValidationError}.
  *
  * @example
@@ -525,10 +525,19 @@ export function abortErrorFrom(signal: AbortSignal): SwitchboardError {
 }
 
 // The first few issues, readable in a log line: `data.price: Too small; type: Required`.
+// Paths and messages can come from received bytes (an attribute name is a
+// path): each is cut short, so an error message stays bounded whatever came in.
 function listIssues(issues: readonly SchemaIssue[]): string {
   const listed = issues
     .slice(0, 5)
-    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
+    .map((issue) => {
+      const path = issue.path.map((part) => clip(String(part), 40)).join('.');
+      return `${path || '(root)'}: ${clip(issue.message, 200)}`;
+    })
     .join('; ');
   return issues.length > 5 ? `${listed}; and ${issues.length - 5} more` : listed;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

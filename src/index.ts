@@ -160,6 +160,7 @@ export type {
   EventOf,
 } from './events/define-event.js';
 export { DEFAULT_MAX_EVENT_BYTES, decodeEvent, encodeEvent } from './events/decode.js';
+export { DEFAULT_MAX_EVENT_DEPTH } from './events/json-depth.js';
 export type { DecodeEventOptions } from './events/decode.js';
 export { UserEvents } from './events/user-events.js';
 export { ProductEvents } from './events/product-events.js';
