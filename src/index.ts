@@ -92,7 +92,11 @@ export type {
   ServiceRetryOptions,
 } from './http/service-client-options.js';
 export { AuthServiceClient } from './http/auth-service-client.js';
-export type { AuthServiceClientOptions, AuthServicePaths } from './http/auth-service-client.js';
+export type {
+  AuthServiceClientOptions,
+  AuthServicePaths,
+  IntrospectionChecks,
+} from './http/auth-service-client.js';
 export {
   TokenIntrospectionSchema,
   UserInfoSchema,
