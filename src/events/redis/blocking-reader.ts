@@ -6,6 +6,7 @@ import {
   duplicateClient,
   type RedisClient,
 } from '../../internal/redis/connection.js';
+import { scrubRedisError } from '../../internal/redis/scrub-error.js';
 import type { ReadOutage } from './read-outage.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -60,6 +61,8 @@ export class BlockingReader {
     }, this.#silentAfterMs);
     try {
       return await this.#client.call(command, [...args]);
+    } catch (error) {
+      throw scrubRedisError(error);
     } finally {
       clearTimeout(silent);
       this.#reading = false;

@@ -6,6 +6,7 @@ import {
   type RedisClient,
 } from '../../internal/redis/connection.js';
 import { withDeadline } from '../../internal/redis/deadline.js';
+import { scrubRedisError } from '../../internal/redis/scrub-error.js';
 import type { ResolvedRedisOptions } from './redis-options.js';
 
 /** One command of a `MULTI`: the name, then its arguments. */
@@ -119,6 +120,7 @@ export class RedisLink {
     } catch (error) {
       abandoned = true;
       if (error instanceof SwitchboardError) throw error;
+      scrubRedisError(error);
       this.noteError(error);
       const message = error instanceof Error ? error.message : String(error);
       throw new TransportError('redis', operation, message, { cause: error });
