@@ -46,7 +46,9 @@ export type { PathParamNames, PathParams } from '../http/contract/path-params.js
 export { createRecordingBus, RecordingBus } from './recording-bus.js';
 export type { RecordingBusOptions, WaitForEventOptions } from './recording-bus.js';
 export { RedisServerError, startRedisServer } from './redis-server.js';
-export type { RedisServer, RedisServerOptions } from './redis-server.js';
+export type { RedisAclUser, RedisServer, RedisServerOptions } from './redis-server.js';
+export { TestCertificateError, makeTestCertificates } from './test-certificates.js';
+export type { TestCertificates } from './test-certificates.js';
 export { createTestRegistry } from './test-registry.js';
 export { createTestService } from './test-service.js';
 export type {

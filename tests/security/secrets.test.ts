@@ -208,7 +208,9 @@ describe('secrets never appear in logs, errors, events or health', () => {
       const subscriber = new EventSubscriber(bus, { group: 'canary', logger: seen.logger });
       subscriber.on(UserEvents.login, () => undefined);
       try {
-        await seen.settle(bus.publish(UserEvents.login.create({ userId: 1, email: 'ada@example.com' })));
+        await seen.settle(
+          bus.publish(UserEvents.login.create({ userId: 1, email: 'ada@example.com' })),
+        );
         await seen.settle(subscriber.start());
         await seen.settle(bus.deadLetters.list({ group: 'canary' }));
         await seen.settle(bus.health());
