@@ -55,7 +55,8 @@ class Exposure {
     if (error instanceof Error) this.texts.push(error.message, error.stack ?? '', String(error));
     this.texts.push(render(error));
     try {
-      this.texts.push(String(JSON.stringify(error)));
+      const json = JSON.stringify(error) as string | undefined;
+      if (json !== undefined) this.texts.push(json);
     } catch {
       // A cycle: inspect above shows everything anyway.
     }
