@@ -1,4 +1,4 @@
-import { ClosedError, isSwitchboardError } from '../errors.js';
+import { ClosedError, EventDecodeError, isSwitchboardError } from '../errors.js';
 import { throwIfAborted } from '../internal/abort.js';
 import { integerOption, nameOption } from '../internal/options.js';
 import { TypedEmitter, type Listener } from '../internal/typed-emitter.js';
@@ -253,6 +253,9 @@ export class EventBus {
     return async (message, signal) => {
       let event: EventEnvelope;
       try {
+        if (message.invalidText === true) {
+          throw new EventDecodeError('malformed-json', 'An event is not valid UTF-8');
+        }
         event = decodeEvent(message.payload, limits);
       } catch (error) {
         if (!isSwitchboardError(error, 'EVENT_DECODE')) throw error;

@@ -15,7 +15,7 @@ export type Outcome =
  * decoder's verdict, then the definition's. A type it has no handler for is
  * acknowledged and counted, neither delivered nor dead-lettered.
  */
-export function expectedOutcome(payload: string): Outcome {
+export function expectedOutcome(payload: string | Uint8Array): Outcome {
   let envelope;
   try {
     envelope = decodeEvent(payload, {
@@ -118,11 +118,11 @@ const loneSurrogate = fc
   }));
 
 /**
- * One payload of a run. `known` is what the generator knows for sure about
- * it, independently of the decoder (the oracle must agree); most inputs are
- * left to the oracle.
+ * One payload of a run (text, or raw bytes for Redis). `known` is what the
+ * generator knows for sure about it, independently of the decoder (the
+ * oracle must agree); most inputs are left to the oracle.
  */
-export type Input = { readonly payload: string; readonly known?: 'valid' | 'invalid' };
+export type Input<P = string> = { readonly payload: P; readonly known?: 'valid' | 'invalid' };
 
 const unknown = (payload: string): Input => ({ payload });
 
@@ -155,3 +155,54 @@ export function tally(values: readonly string[]): Map<string, number> {
   for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
   return counts;
 }
+
+// Bytes that can never appear in UTF-8, or only as part of a sequence they do not start.
+const BAD_BYTES = [0x80, 0xbf, 0xc0, 0xc1, 0xf5, 0xfe, 0xff] as const;
+
+/** A valid event's bytes with one byte replaced by one that UTF-8 never allows there. */
+const corruptedBytes = fc
+  .tuple(fc.integer({ min: 1, max: 1_000 }), fc.nat(), fc.constantFrom(...BAD_BYTES))
+  .map(([userId, at, bad]): Input<Uint8Array> => {
+    const bytes = Buffer.from(validPayload(userId));
+    bytes[at % bytes.length] = bad;
+    return { payload: bytes, known: 'invalid' };
+  });
+
+/** A valid event whose text holds a multi-byte character, cut in the middle of it. */
+const cutCharacter = fc.integer({ min: 1, max: 1_000 }).map((userId): Input<Uint8Array> => {
+  const bytes = Buffer.from(validPayload(userId).replace('"source":"fuzz"', '"source":"fuzz€"'));
+  const euro = bytes.indexOf(Buffer.from('€'));
+  return {
+    payload: Buffer.concat([bytes.subarray(0, euro + 1), bytes.subarray(euro + 3)]),
+    known: 'invalid',
+  };
+});
+
+/** Raw bytes for a Redis stream entry: any bytes, any text as UTF-8, broken UTF-8 in valid events. */
+export const anyBytes: fc.Arbitrary<Input<Uint8Array>> = fc.oneof(
+  fc.uint8Array({ maxLength: 300 }).map((payload) => ({ payload })),
+  anyText.map(({ payload, known }) => {
+    const bytes = Buffer.from(payload, 'utf8');
+    // Lone surrogates become U+FFFD on the way: what was known no longer holds.
+    return known === undefined || bytes.toString('utf8') !== payload
+      ? { payload: bytes }
+      : { payload: bytes, known };
+  }),
+  corruptedBytes,
+  cutCharacter,
+);
+
+/** One Redis run: valid events interleaved with any bytes. */
+export const byteInputs: fc.Arbitrary<Input<Uint8Array>[]> = fc.array(
+  fc.oneof(
+    {
+      weight: 1,
+      arbitrary: valid.map(({ payload }) => ({
+        payload: Buffer.from(payload),
+        known: 'valid' as const,
+      })),
+    },
+    { weight: 3, arbitrary: anyBytes },
+  ),
+  { minLength: 1, maxLength: 15 },
+);

@@ -1,13 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   EventBus,
   EventSubscriber,
   UserEvents,
   memoryTransport,
+  redisTransport,
   type EventTransport,
 } from 'switchboard';
-import { LIMITS, expectedOutcome, inputs, tally, type Input } from './bad-input-oracle.js';
+import {
+  LIMITS,
+  byteInputs,
+  expectedOutcome,
+  inputs,
+  tally,
+  type Input,
+} from './bad-input-oracle.js';
 import { eventually } from './bus-helpers.js';
 
 /**
@@ -16,13 +26,12 @@ import { eventually } from './bus-helpers.js';
  * event handled exactly once, every invalid one dead-lettered at its first
  * delivery, every event of another type acknowledged without a handler.
  */
-export async function checkConsumer(
+async function checkConsumer<P extends string | Uint8Array>(
   transport: EventTransport,
-  publishRaw: (payloads: readonly string[]) => Promise<void>,
-  run: readonly Input[],
-  // What the transport stores as the dead letter's payload (Redis: the bytes as UTF-8 text).
-  stored: (payload: string) => string = (payload) => payload,
-  outcomeOf: (payload: string) => ReturnType<typeof expectedOutcome> = expectedOutcome,
+  publishRaw: (payloads: readonly P[]) => Promise<void>,
+  run: readonly Input<P>[],
+  // What the dead letter keeps as the payload (from bytes: the text, U+FFFD for what is not UTF-8).
+  stored: (payload: P) => string,
 ): Promise<void> {
   const bus = new EventBus({ source: 'fuzz', transport, ...LIMITS });
   const subscriber = new EventSubscriber(bus, {
@@ -41,7 +50,7 @@ export async function checkConsumer(
     await subscriber.start();
     const raw = run.map(({ payload }) => payload);
     await publishRaw(raw);
-    const outcomes = raw.map((payload) => outcomeOf(payload));
+    const outcomes = raw.map((payload) => expectedOutcome(payload));
     // Where the generator knows the answer, the oracle must give it.
     run.forEach(({ known }, i) => {
       if (known === 'valid') expect(outcomes[i]?.kind).toBe('delivered');
@@ -79,9 +88,48 @@ describe('a consumer fed arbitrary input (property-based)', () => {
             for (const payload of list) await transport.publish('user', payload);
           },
           run,
+          (payload) => payload,
         );
       }),
       { numRuns: 150, interruptAfterTimeLimit: 60_000 },
+    );
+  }, 90_000);
+});
+
+describe('a Redis consumer fed arbitrary stream entries (property-based)', () => {
+  const url = inject('redisUrl');
+  let raw: Redis;
+  const prefixes: string[] = [];
+  beforeAll(() => {
+    raw = new Redis(url);
+  });
+  afterAll(async () => {
+    for (const prefix of prefixes) {
+      const keys = await raw.keys(`${prefix}:*`);
+      if (keys.length > 0) await raw.del(...keys);
+    }
+    raw.disconnect();
+  });
+
+  it('never crashes, delivers every valid event, dead-letters every invalid one, bytes as they came', async () => {
+    await fc.assert(
+      fc.asyncProperty(byteInputs, async (run) => {
+        const prefix = `fuzz-${randomUUID()}`;
+        prefixes.push(prefix);
+        const transport = redisTransport({ url, prefix, blockMs: 200 });
+        await checkConsumer(
+          transport,
+          async (list) => {
+            // The payload field exactly as a foreign producer could write it: any bytes.
+            for (const bytes of list) {
+              await raw.xadd(`${prefix}:events:{user}`, '*', 'payload', Buffer.from(bytes));
+            }
+          },
+          run,
+          (bytes) => Buffer.from(bytes).toString('utf8'),
+        );
+      }),
+      { numRuns: 25, interruptAfterTimeLimit: 60_000 },
     );
   }, 90_000);
 });

@@ -60,7 +60,8 @@ export class BlockingReader {
       dropConnection(this.#client, true);
     }, this.#silentAfterMs);
     try {
-      return await this.#client.call(command, [...args]);
+      // Buffers: entry values are checked for UTF-8 when the reply is parsed.
+      return await this.#client.callBuffer(command, [...args]);
     } catch (error) {
       throw scrubRedisError(error);
     } finally {

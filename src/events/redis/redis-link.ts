@@ -60,6 +60,15 @@ export class RedisLink {
     return this.#run(operation, signal, () => this.client.call(name, args));
   }
 
+  /**
+   * Like {@link call}, with the reply's strings as Buffers: for commands that
+   * return stream entries, whose values are checked for UTF-8 by the reader.
+   */
+  callBuffer(operation: string, command: Command, signal?: AbortSignal): Promise<unknown> {
+    const [name, ...args] = command;
+    return this.#run(operation, signal, () => this.client.callBuffer(name, args));
+  }
+
   /** Runs `commands` atomically (`MULTI`/`EXEC`); rejects if any of them failed. */
   multi(operation: string, commands: readonly Command[], signal?: AbortSignal): Promise<unknown[]> {
     return this.#run(operation, signal, async () => {
