@@ -143,6 +143,39 @@ export class InvalidUrlError extends SwitchboardError {
   override readonly isClientError = true;
 }
 
+/** Why a registry refused a base URL's host. */
+export type HostNotAllowedReason = 'link-local' | 'not-allowed';
+
+/**
+ * A registry refused an instance because of its host: a link-local or cloud
+ * metadata address (`169.254.0.0/16`, `fe80::/10`, `fd00:ec2::254`,
+ * `metadata.google.internal`) without `allowLinkLocal`, or a host outside
+ * `allowedHosts`. Tokens go to whatever the registry holds, so it holds only
+ * hosts it may send them to.
+ *
+ * @example
+ * import { isSwitchboardError, ServiceRegistry } from 'switchboard';
+ * try {
+ *   new ServiceRegistry().register({ name: 'auth', baseUrl: 'http://169.254.169.254' });
+ * } catch (error) {
+ *   if (isSwitchboardError(error, 'HOST_NOT_ALLOWED')) console.log(error.host, error.reason);
+ * }
+ */
+export class HostNotAllowedError extends SwitchboardError {
+  override readonly name = 'HostNotAllowedError';
+  override readonly code = 'HOST_NOT_ALLOWED';
+  override readonly isClientError = true;
+  /** The refused host, as the URL parser normalised it (`[fd00:ec2::254]`, `169.254.169.254`). */
+  readonly host: string;
+  readonly reason: HostNotAllowedReason;
+
+  constructor(host: string, reason: HostNotAllowedReason, message: string) {
+    super(message);
+    this.host = host;
+    this.reason = reason;
+  }
+}
+
 /** The request never got an HTTP response: connection refused or reset, DNS, TLS. */
 export class NetworkError extends SwitchboardError {
   override readonly name = 'NetworkError';
@@ -290,11 +323,11 @@ export class EventValidationError extends SwitchboardError {
  * const reason: EventDecodeReason = 'too-large';
  */
 export type EventDecodeReason =
-  'too-large' | 'malformed-json' | 'invalid-envelope' | 'unsupported-specversion';
+  'too-large' | 'too-deep' | 'malformed-json' | 'invalid-envelope' | 'unsupported-specversion';
 
 /**
  * Received bytes that are not an event the library accepts: over the size
- * limit, not JSON, not a valid envelope, or another CloudEvents `specversion`.
+ * or nesting limit, not JSON, not a valid envelope, or another CloudEvents `specversion`.
  * For `'invalid-envelope'`, `cause` is the {@link EventValidationError}.
  *
  * @example
@@ -413,6 +446,7 @@ export type SwitchboardErrorByCode = {
   SERVICE_NOT_FOUND: ServiceNotFoundError;
   SERVICE_UNAVAILABLE: ServiceUnavailableError;
   INVALID_URL: InvalidUrlError;
+  HOST_NOT_ALLOWED: HostNotAllowedError;
   NETWORK_ERROR: NetworkError;
   HTTP_ERROR: HttpError;
   RESPONSE_VALIDATION: ResponseValidationError;
@@ -491,10 +525,19 @@ export function abortErrorFrom(signal: AbortSignal): SwitchboardError {
 }
 
 // The first few issues, readable in a log line: `data.price: Too small; type: Required`.
+// Paths and messages can come from received bytes (an attribute name is a
+// path): each is cut short, so an error message stays bounded whatever came in.
 function listIssues(issues: readonly SchemaIssue[]): string {
   const listed = issues
     .slice(0, 5)
-    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
+    .map((issue) => {
+      const path = issue.path.map((part) => clip(String(part), 40)).join('.');
+      return `${path || '(root)'}: ${clip(issue.message, 200)}`;
+    })
     .join('; ');
   return issues.length > 5 ? `${listed}; and ${issues.length - 5} more` : listed;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -13,6 +13,7 @@ export {
   ContractViolationError,
   EventDecodeError,
   EventValidationError,
+  HostNotAllowedError,
   HttpError,
   InvalidResponseError,
   InvalidUrlError,
@@ -33,6 +34,7 @@ export {
 export type {
   ContractViolation,
   EventDecodeReason,
+  HostNotAllowedReason,
   InvalidResponseReason,
   RegistryStoreErrorReason,
   RegistryStoreOperation,
@@ -90,7 +92,11 @@ export type {
   ServiceRetryOptions,
 } from './http/service-client-options.js';
 export { AuthServiceClient } from './http/auth-service-client.js';
-export type { AuthServiceClientOptions, AuthServicePaths } from './http/auth-service-client.js';
+export type {
+  AuthServiceClientOptions,
+  AuthServicePaths,
+  IntrospectionChecks,
+} from './http/auth-service-client.js';
 export {
   TokenIntrospectionSchema,
   UserInfoSchema,
@@ -158,6 +164,7 @@ export type {
   EventOf,
 } from './events/define-event.js';
 export { DEFAULT_MAX_EVENT_BYTES, decodeEvent, encodeEvent } from './events/decode.js';
+export { DEFAULT_MAX_EVENT_DEPTH } from './events/json-depth.js';
 export type { DecodeEventOptions } from './events/decode.js';
 export { UserEvents } from './events/user-events.js';
 export { ProductEvents } from './events/product-events.js';

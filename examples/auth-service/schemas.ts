@@ -73,6 +73,7 @@ export const Introspection = z.discriminatedUnion('active', [
     active: z.literal(true),
     sub: z.string(),
     iss: z.string(),
+    aud: z.string(),
     exp: z.number(),
     iat: z.number(),
     token_type: z.literal('access_token'),

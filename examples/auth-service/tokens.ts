@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWK, type JWTPayload } from 'jose';
-import { CLIENT_SUBJECT_PREFIX, TOKEN_AUDIENCE, TOKEN_ISSUER } from '../shared/token-contract.js';
+import {
+  CLIENT_SUBJECT_PREFIX,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+  TOKEN_VERIFY_OPTIONS,
+} from '../shared/token-contract.js';
 import { permissionsOf, type SigningKey, type StoredUser } from './auth-store.js';
 
 /** The claims of a verified access token. */
@@ -41,8 +46,8 @@ export class Tokens {
   async verify(token: string): Promise<AccessClaims | undefined> {
     try {
       const { payload } = await jwtVerify(token, this.#key.publicKey, {
-        issuer: TOKEN_ISSUER,
-        audience: TOKEN_AUDIENCE,
+        ...TOKEN_VERIFY_OPTIONS,
+        requiredClaims: [...TOKEN_VERIFY_OPTIONS.requiredClaims],
         algorithms: [this.#key.alg],
       });
       const { sub, iat, exp } = payload;

@@ -2,6 +2,7 @@ import { ErrorBodySchema, IdParams } from '../shared/schemas.js';
 import { sendError } from '../shared/replies.js';
 import type { ZodApp } from '../shared/http-app.js';
 import { authenticate, callerOf, holds, publicUser, type AuthContext } from './auth-context.js';
+import { TOKEN_AUDIENCE } from '../shared/token-contract.js';
 import { permissionsOf } from './auth-store.js';
 import { Introspection, Permissions, UpdateUserBody, User, VerifyBody } from './schemas.js';
 
@@ -119,6 +120,7 @@ export function userRoutes(app: ZodApp, base: string, context: AuthContext): voi
         active: true as const,
         sub,
         iss,
+        aud: TOKEN_AUDIENCE,
         exp,
         iat,
         token_type: 'access_token' as const,

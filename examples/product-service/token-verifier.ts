@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { isSwitchboardError, type ServiceRegistry } from 'switchboard';
 import type { Unavailability } from '../shared/dependency-error.js';
-import { JWKS_PATH, TOKEN_AUDIENCE, TOKEN_ISSUER } from '../shared/token-contract.js';
+import { JWKS_PATH, TOKEN_VERIFY_OPTIONS } from '../shared/token-contract.js';
 
 /** The outcome of checking a request's token. */
 export type TokenCheck =
@@ -34,9 +34,9 @@ export class TokenVerifier {
     if (!('get' in keys)) return { ok: false, unavailable: keys.unavailable };
     try {
       const { payload } = await jwtVerify(token, keys.get, {
-        issuer: TOKEN_ISSUER,
-        audience: TOKEN_AUDIENCE,
-        algorithms: ['ES256'],
+        ...TOKEN_VERIFY_OPTIONS,
+        algorithms: [...TOKEN_VERIFY_OPTIONS.algorithms],
+        requiredClaims: [...TOKEN_VERIFY_OPTIONS.requiredClaims],
       });
       // Products are for people: a service's token (sub "client:…") is not enough.
       if (typeof payload.sub !== 'string' || !/^\d+$/.test(payload.sub)) {

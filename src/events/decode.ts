@@ -1,6 +1,7 @@
 import { EventDecodeError, isSwitchboardError } from '../errors.js';
 import { integerOption } from '../internal/options.js';
 import { fromCloudEvent, toCloudEvent, type EventEnvelope } from './envelope.js';
+import { DEFAULT_MAX_EVENT_DEPTH, nestsDeeperThan } from './json-depth.js';
 
 /**
  * Options of {@link decodeEvent}.
@@ -15,6 +16,12 @@ export type DecodeEventOptions = {
    * @default 1_048_576 (1 MiB)
    */
   readonly maxBytes?: number;
+  /**
+   * The deepest nesting of objects and arrays accepted, the envelope counting
+   * as 1; checked before parsing.
+   * @default 64
+   */
+  readonly maxDepth?: number;
 };
 
 /**
@@ -32,16 +39,20 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 // that can spell a letter or `_`, so plain `JSON.parse` is safe (and faster).
 const SUSPICIOUS = /__proto__|constructor|prototype|\\u/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ES2024, in every Node this package supports; the compiler's lib is ES2023.
+type WellFormed = { isWellFormed(): boolean };
 
 /**
- * Turns received bytes into an envelope, safely: the size is checked before
- * parsing, the JSON is parsed without `__proto__`, `constructor` or
+ * Turns received bytes into an envelope, safely: the size and the nesting
+ * depth are checked before parsing, text that is not well-formed Unicode is
+ * refused, the JSON is parsed without `__proto__`, `constructor` or
  * `prototype` keys (dropped wherever they appear), and the envelope is checked
  * against the CloudEvents rules. `data` stays `unknown`: validate it with the
  * definition's `parse`.
  *
- * @throws {@link EventDecodeError} with a `reason`: `'too-large'`,
- * `'malformed-json'`, `'unsupported-specversion'` or `'invalid-envelope'`.
+ * @throws {@link EventDecodeError} with a `reason`: `'too-large'`, `'too-deep'`,
+ * `'malformed-json'` (not JSON, not UTF-8, or a string with lone surrogates),
+ * `'unsupported-specversion'` or `'invalid-envelope'`.
  * @example
  * import { decodeEvent, ProductEvents } from 'switchboard';
  * const envelope = decodeEvent(message, { maxBytes: 64 * 1024 });
@@ -52,7 +63,12 @@ export function decodeEvent(
   options: DecodeEventOptions = {},
 ): EventEnvelope {
   const maxBytes = integerOption('maxBytes', options.maxBytes ?? DEFAULT_MAX_EVENT_BYTES);
-  const value = parseJson(textOf(raw, maxBytes));
+  const maxDepth = integerOption('maxDepth', options.maxDepth ?? DEFAULT_MAX_EVENT_DEPTH);
+  const text = textOf(raw, maxBytes);
+  if (nestsDeeperThan(text, maxDepth)) {
+    throw new EventDecodeError('too-deep', `An event nests deeper than maxDepth (${maxDepth})`);
+  }
+  const value = parseJson(text);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new EventDecodeError('invalid-envelope', 'An event must be a JSON object');
   }
@@ -90,6 +106,12 @@ function textOf(raw: string | Uint8Array, maxBytes: number): string {
       (raw.length * 3 > maxBytes && Buffer.byteLength(raw, 'utf8') > maxBytes)
     ) {
       throw tooLarge(maxBytes);
+    }
+    // A lone surrogate is what invalid UTF-8 becomes in a JavaScript string:
+    // no encoder can carry it, and a handler would see a different string
+    // after any round trip.
+    if (!(raw as unknown as WellFormed).isWellFormed()) {
+      throw new EventDecodeError('malformed-json', 'An event is not well-formed Unicode');
     }
     return raw;
   }

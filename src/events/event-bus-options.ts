@@ -38,6 +38,13 @@ export type EventBusOptions = {
    */
   readonly maxEventBytes?: number;
   /**
+   * The deepest nesting of objects and arrays in an encoded event (the
+   * envelope counting as 1), accepted on publish and on receive. Deeper
+   * received events are dead-lettered (`'too-deep'`) before they are parsed.
+   * @default 64
+   */
+  readonly maxEventDepth?: number;
+  /**
    * Where the bus logs (pino's shape).
    * @default silentLogger
    */
@@ -125,5 +132,13 @@ export type EventBusEvents = {
     readonly deliveryCount: number;
     /** The event, when the message decoded. */
     readonly event: EventEnvelope | undefined;
+    /**
+     * The start of the payload as text, for a log line: at most 200
+     * characters, control characters escaped, and values that look like
+     * secrets (`password`, `token`, `authorization` keys, bearer tokens,
+     * JWTs, URL credentials) replaced by `[redacted]`. The dead letter keeps
+     * the whole payload.
+     */
+    readonly preview: string;
   };
 };

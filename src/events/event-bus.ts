@@ -1,4 +1,4 @@
-import { ClosedError, isSwitchboardError } from '../errors.js';
+import { ClosedError, EventDecodeError, isSwitchboardError } from '../errors.js';
 import { throwIfAborted } from '../internal/abort.js';
 import { integerOption, nameOption } from '../internal/options.js';
 import { TypedEmitter, type Listener } from '../internal/typed-emitter.js';
@@ -13,7 +13,9 @@ import type {
   PublishItem,
   PublishOptions,
 } from './event-bus-options.js';
-import { prepareEvent } from './prepare-event.js';
+import { DEFAULT_MAX_EVENT_DEPTH } from './json-depth.js';
+import { payloadPreview } from './payload-preview.js';
+import { prepareEvent, type EventLimits } from './prepare-event.js';
 import { topicOfType } from './topic.js';
 import type {
   EventTransport,
@@ -48,6 +50,8 @@ export class EventBus {
   readonly source: string;
   /** The largest encoded event accepted on publish and on receive, in bytes. */
   readonly maxEventBytes: number;
+  /** The deepest nesting of objects and arrays accepted on publish and on receive. */
+  readonly maxEventDepth: number;
   /** The bus's logger; subscribers log through it unless given their own. */
   readonly logger: Logger;
   /** Where events go: the transport the bus was made with. */
@@ -72,7 +76,15 @@ export class EventBus {
       'maxEventBytes',
       options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
     );
+    this.maxEventDepth = integerOption(
+      'maxEventDepth',
+      options.maxEventDepth ?? DEFAULT_MAX_EVENT_DEPTH,
+    );
     this.logger = options.logger ?? silentLogger;
+  }
+
+  get #limits(): EventLimits {
+    return { maxBytes: this.maxEventBytes, maxDepth: this.maxEventDepth };
   }
 
   /**
@@ -90,7 +102,7 @@ export class EventBus {
   async publish<E extends EventEnvelope>(event: E, options: PublishOptions = {}): Promise<E> {
     this.#assertOpen('publish');
     throwIfAborted(options.signal);
-    const prepared = prepareEvent(event, this.source, this.maxEventBytes);
+    const prepared = prepareEvent(event, this.source, this.#limits);
     const topic = options.topic ?? topicOfType(prepared.event.type);
     const signal = options.signal;
     const messageId = await this.transport.publish(
@@ -123,7 +135,7 @@ export class EventBus {
     throwIfAborted(options.signal);
     const prepared = items.map((item) => {
       const [event, topic] = 'event' in item ? [item.event, item.topic] : [item, undefined];
-      const ready = prepareEvent(event, this.source, this.maxEventBytes);
+      const ready = prepareEvent(event, this.source, this.#limits);
       return { ...ready, topic: topic ?? topicOfType(ready.event.type) };
     });
     if (prepared.length === 0) return [];
@@ -237,11 +249,14 @@ export class EventBus {
   }
 
   #decoding(spec: SubscriptionSpec, handler: BusMessageHandler): MessageHandler {
-    const maxBytes = this.maxEventBytes;
+    const limits = { maxBytes: this.maxEventBytes, maxDepth: this.maxEventDepth };
     return async (message, signal) => {
       let event: EventEnvelope;
       try {
-        event = decodeEvent(message.payload, { maxBytes });
+        if (message.invalidText === true) {
+          throw new EventDecodeError('malformed-json', 'An event is not valid UTF-8');
+        }
+        event = decodeEvent(message.payload, limits);
       } catch (error) {
         if (!isSwitchboardError(error, 'EVENT_DECODE')) throw error;
         const verdict: PoisonVerdict = { poison: true, reason: error.reason, error };
@@ -266,11 +281,18 @@ export class EventBus {
     event: EventEnvelope | undefined,
     verdict: PoisonVerdict,
   ): PoisonVerdict {
+    const preview = payloadPreview(message.payload);
     this.logger.warn(
-      { topic: message.topic, group: spec.group, messageId: message.id, reason: verdict.reason },
+      {
+        topic: message.topic,
+        group: spec.group,
+        messageId: message.id,
+        reason: verdict.reason,
+        preview,
+      },
       'event dead-lettered: poison message',
     );
-    this.#deadLettered(spec, message, event, verdict.reason, verdict.error);
+    this.#deadLettered(spec, message, event, verdict.reason, verdict.error, preview);
     return verdict;
   }
 
@@ -280,6 +302,7 @@ export class EventBus {
     event: EventEnvelope | undefined,
     reason: string,
     error: unknown,
+    preview = payloadPreview(message.payload),
   ): void {
     this.#events.emit('dead-lettered', {
       topic: message.topic,
@@ -289,6 +312,7 @@ export class EventBus {
       error,
       deliveryCount: message.deliveryCount,
       event,
+      preview,
     });
   }
 }

@@ -36,8 +36,22 @@ function isPoisonVerdict(value: unknown): value is PoisonVerdict {
   );
 }
 
-/** An error as text for a dead letter or a log line: never an object graph, never throws. */
+/** The longest error text kept in a dead letter or a log line. */
+const MAX_ERROR_CHARS = 2_000;
+
+/**
+ * An error as text for a dead letter or a log line: never an object graph,
+ * never longer than 2,000 characters (a handler's error can quote a whole
+ * payload, and every dead letter keeps it), never throws.
+ */
 export function errorText(error: unknown): string {
+  const text = fullText(error);
+  return text.length > MAX_ERROR_CHARS
+    ? `${text.slice(0, MAX_ERROR_CHARS)}… (${text.length} characters)`
+    : text;
+}
+
+function fullText(error: unknown): string {
   try {
     if (error instanceof Error) return `${error.name}: ${error.message}`;
     if (typeof error === 'string') return error;

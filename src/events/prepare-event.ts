@@ -1,17 +1,21 @@
 import { EventValidationError } from '../errors.js';
 import { encodeEvent } from './decode.js';
 import { createdEnvelopes, fromCloudEvent, toCloudEvent, type EventEnvelope } from './envelope.js';
+import { nestsDeeperThan } from './json-depth.js';
+
+/** What a bus accepts: subscribers refuse anything past these, so publishing does too. */
+export type EventLimits = { readonly maxBytes: number; readonly maxDepth: number };
 
 /**
  * An event ready to publish: `source` stamped when empty, the envelope
- * validated, and its encoding within `maxBytes`.
+ * validated, and its encoding within `maxBytes` and `maxDepth`.
  *
  * @throws {@link EventValidationError} for an invalid, unencodable or oversized event.
  */
 export function prepareEvent<E extends EventEnvelope>(
   event: E,
   source: string,
-  maxBytes: number,
+  { maxBytes, maxDepth }: EventLimits,
 ): { readonly event: E; readonly payload: string } {
   const created = createdEnvelopes.has(event);
   const stamped: E = event.source === '' ? { ...event, source } : event;
@@ -33,6 +37,11 @@ export function prepareEvent<E extends EventEnvelope>(
         path: [],
         message: `The encoded event is ${bytes} bytes, over maxEventBytes (${maxBytes})`,
       },
+    ]);
+  }
+  if (nestsDeeperThan(payload, maxDepth)) {
+    throw new EventValidationError(stamped.type, [
+      { path: [], message: `The encoded event nests deeper than maxEventDepth (${maxDepth})` },
     ]);
   }
   return { event: stamped, payload };

@@ -18,6 +18,13 @@ export type TransportMessage = {
   readonly payload: string;
   /** 1 on the first delivery to this group; counts redeliveries after failures or crashes. */
   readonly deliveryCount: number;
+  /**
+   * Set when the transport received bytes that are not valid UTF-8 (a
+   * foreign producer, a corrupted entry): `payload` then holds them with
+   * U+FFFD in place of each bad sequence, and the bus dead-letters the
+   * message as `'malformed-json'` instead of decoding that altered text.
+   */
+  readonly invalidText?: true;
 };
 
 /**

@@ -21,6 +21,24 @@ export type AuthServicePaths = {
   readonly verify?: string;
 };
 
+/**
+ * What `verifyToken` checks in an introspection answer before it trusts
+ * `active: true`. The auth service verifies the signature; these guard
+ * against an answer for a token this service must not accept anyway.
+ */
+export type IntrospectionChecks = {
+  /** The `iss` an active token must carry; unchecked when absent. */
+  readonly issuer?: string;
+  /** An `aud` an active token must carry (a string, or one of a list); unchecked when absent. */
+  readonly audience?: string;
+  /**
+   * How far the auth service's clock may be ahead of ours: a token whose
+   * `exp` is older than this is inactive.
+   * @default 30_000
+   */
+  readonly clockToleranceMs?: number;
+};
+
 /** Options of {@link AuthServiceClient}: those of a `ServiceClient`, and more. */
 export type AuthServiceClientOptions = ServiceClientOptions & {
   /** The auth service's name in the registry. @default 'auth' */
@@ -32,6 +50,13 @@ export type AuthServiceClientOptions = ServiceClientOptions & {
    * @default { ttlMs: 30_000, maxEntries: 1_000 }
    */
   readonly cache?: false | { readonly ttlMs?: number; readonly maxEntries?: number };
+  /**
+   * Checks on `verifyToken`'s answers: an active token must have an `exp`
+   * (a token that never expires is not accepted) not further in the past
+   * than `clockToleranceMs`, and the `issuer` and `audience` given here.
+   * @default { clockToleranceMs: 30_000 }
+   */
+  readonly introspection?: IntrospectionChecks;
 };
 
 type CallOptions = { readonly signal?: AbortSignal };
@@ -51,9 +76,29 @@ export class AuthServiceClient {
   readonly client: ServiceClient;
   readonly #paths: Required<AuthServicePaths>;
   readonly #cache: TtlCache<UserInfo> | undefined;
+  readonly #checks: Required<Omit<IntrospectionChecks, 'issuer' | 'audience'>> &
+    Pick<IntrospectionChecks, 'issuer' | 'audience'>;
 
   constructor(options: AuthServiceClientOptions) {
-    const { service = 'auth', paths = {}, cache = {}, ...clientOptions } = options;
+    const {
+      service = 'auth',
+      paths = {},
+      cache = {},
+      introspection = {},
+      ...clientOptions
+    } = options;
+    this.#checks = {
+      clockToleranceMs: numberOption(
+        'introspection.clockToleranceMs',
+        introspection.clockToleranceMs ?? 30_000,
+      ),
+      ...(introspection.issuer === undefined
+        ? {}
+        : { issuer: nameOption('introspection.issuer', introspection.issuer) }),
+      ...(introspection.audience === undefined
+        ? {}
+        : { audience: nameOption('introspection.audience', introspection.audience) }),
+    };
     this.client = new ServiceClient(nameOption('service', service), clientOptions);
     this.#paths = {
       user: paths.user ?? '/users/:id',
@@ -102,15 +147,21 @@ export class AuthServiceClient {
     return permissions.includes(permission);
   }
 
-  /** Asks the auth service whether `token` is valid, and for its claims. */
-  verifyToken(token: string, options: CallOptions = {}): Promise<TokenIntrospection> {
-    return this.client.post(this.#paths.verify, {
+  /**
+   * Asks the auth service whether `token` is valid, and for its claims. An
+   * answer `active: true` is turned into `{ active: false }` unless it has an
+   * `exp` not older than `introspection.clockToleranceMs`, and the configured
+   * `issuer` and `audience`.
+   */
+  async verifyToken(token: string, options: CallOptions = {}): Promise<TokenIntrospection> {
+    const answer = await this.client.post(this.#paths.verify, {
       json: { token },
       schema: TokenIntrospectionSchema,
       // Verifying has no side effect: safe to retry, so it gets a key.
       idempotencyKey: true,
       ...options,
     });
+    return answer.active && acceptable(answer, this.#checks) ? answer : { active: false };
   }
 
   /** Closes the underlying client's connections. Idempotent. */
@@ -133,4 +184,15 @@ export class AuthServiceClient {
 // reach another caller's cached answers; a hash cannot.
 function partitionOf(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
+}
+
+function acceptable(
+  answer: TokenIntrospection & { readonly active: true },
+  checks: IntrospectionChecks & { readonly clockToleranceMs: number },
+): boolean {
+  const { exp, iss, aud } = answer as { exp?: unknown; iss?: unknown; aud?: unknown };
+  if (typeof exp !== 'number' || exp * 1_000 + checks.clockToleranceMs <= Date.now()) return false;
+  if (checks.issuer !== undefined && iss !== checks.issuer) return false;
+  if (checks.audience === undefined) return true;
+  return Array.isArray(aud) ? aud.includes(checks.audience) : aud === checks.audience;
 }

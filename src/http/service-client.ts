@@ -9,6 +9,7 @@ import {
   isSwitchboardError,
 } from '../errors.js';
 import { throwIfAborted } from '../internal/abort.js';
+import { redactUrl } from '../internal/redact-url.js';
 import { integerOption, nameOption, numberOption } from '../internal/options.js';
 import { TypedEmitter, type Listener } from '../internal/typed-emitter.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -214,8 +215,9 @@ export class ServiceClient {
             });
       return result as ResponseOf<S>;
     } catch (error) {
-      // The query string may carry secrets: events and logs get the path only.
-      const bare = path.split(/[?#]/, 1)[0] ?? '';
+      // The query string, or the user and password of a URL given as a path,
+      // may carry secrets: events and logs get the path without them.
+      const bare = redactUrl(path);
       this.#events.emit('error', { method, path: bare, error });
       this.#logger.debug(
         { service: this.service, method, path: bare, code: codeOf(error) },

@@ -1,4 +1,5 @@
 import { InvalidUrlError } from '../errors.js';
+import { redactUrl } from '../internal/redact-url.js';
 
 /**
  * Checks an instance's base URL and returns its normal form: an absolute
@@ -17,7 +18,7 @@ export function normalizeBaseUrl(input: unknown, label = 'baseUrl'): string {
   }
   const url = URL.canParse(input) ? new URL(input) : undefined;
   if (url === undefined) {
-    throw new InvalidUrlError(`${label} "${redact(input)}" is not an absolute URL`);
+    throw new InvalidUrlError(`${label} "${redactUrl(input)}" is not an absolute URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     // `localhost:8001` parses with the protocol `localhost:`: say what was probably meant.
@@ -39,14 +40,4 @@ export function normalizeBaseUrl(input: unknown, label = 'baseUrl'): string {
     throw new InvalidUrlError(`${label} ${shown} must not have a fragment`);
   }
   return url.origin + url.pathname.replace(/\/+$/, '');
-}
-
-// For input that does not even parse: drop everything from `?` or `#` on, and
-// hide everything between the scheme and the last `@` (a password may hold `/`).
-function redact(input: string): string {
-  const shown = input.replace(/[?#].*$/s, '');
-  const at = shown.lastIndexOf('@');
-  if (at === -1) return shown;
-  const scheme = /^[a-z][a-z\d+.-]*:\/*/i.exec(shown)?.[0] ?? '';
-  return `${scheme}***${shown.slice(at)}`;
 }

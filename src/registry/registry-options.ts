@@ -6,6 +6,7 @@ import { LeastOutstandingBalancer } from './balancers/least-outstanding.js';
 import { RandomBalancer } from './balancers/random.js';
 import { RoundRobinBalancer } from './balancers/round-robin.js';
 import { healthSettings, type HealthMonitorOptions } from './health-monitor.js';
+import { hostPolicy, type HostPolicy } from './host-policy.js';
 import type { RegistryStore } from './registry-store.js';
 
 /**
@@ -57,6 +58,25 @@ export type ServiceRegistryOptions = {
    */
   readonly store?: RegistryStore;
   /**
+   * The only hosts base URLs may point at: exact names or addresses
+   * (`'auth.internal.example'`, `'10.0.0.5'`, `'::1'`) or `'*.internal.example'`
+   * (any host under that domain, not the domain itself). Compared with the
+   * URL's host as the WHATWG URL parser writes it (lower case, punycode); no
+   * DNS lookup is made. Applies to `register()`, `fromConfig`, `fromEnv` and
+   * records from the `store` (a record outside the list is ignored, with a
+   * warning). A host outside it is refused with a `HostNotAllowedError`.
+   * @default undefined (any host but link-local and metadata addresses)
+   */
+  readonly allowedHosts?: readonly string[];
+  /**
+   * Accept link-local and cloud metadata hosts (`169.254.0.0/16`, `fe80::/10`,
+   * `fd00:ec2::254`, `metadata.google.internal`), refused by default: that is
+   * where clouds hand out instance credentials, and a registry entry there
+   * would receive every caller's token. `allowedHosts` does not lift this.
+   * @default false
+   */
+  readonly allowLinkLocal?: boolean;
+  /**
    * Where the registry logs health changes and store failures (pino's shape).
    * @default a silent logger
    */
@@ -71,6 +91,8 @@ export type RegistrySettings = {
   readonly health: ReturnType<typeof healthSettings> | undefined;
   readonly suspectTimeoutMs: number;
   readonly store: RegistryStore | undefined;
+  /** Throws `HostNotAllowedError` for a base URL whose host the options refuse. */
+  readonly checkHost: HostPolicy;
   readonly logger: Logger;
 };
 
@@ -86,6 +108,7 @@ export function registrySettings(options: ServiceRegistryOptions): RegistrySetti
     health: options.health === false ? undefined : healthSettings(options.health ?? {}),
     suspectTimeoutMs: numberOption('suspectTimeoutMs', options.suspectTimeoutMs ?? 30_000),
     store: options.store === undefined ? undefined : checked('store', options.store, STORE),
+    checkHost: hostPolicy(options),
     logger: options.logger === undefined ? silentLogger : checked('logger', options.logger, LOGGER),
   };
 }

@@ -56,6 +56,7 @@ export class ServiceRegistry implements ServiceResolver {
         ? undefined
         : new StoreSync(store, logger, {
             table: this.#table,
+            checkHost: this.#settings.checkHost,
             add: (record) => this.#add(record, false),
             remove: (instance) => {
               this.#remove(instance);
@@ -75,6 +76,7 @@ export class ServiceRegistry implements ServiceResolver {
    * registry is created.
    *
    * @throws {@link InvalidUrlError} for a bad base URL, naming its entry (`config.auth`).
+   * @throws {@link HostNotAllowedError} for a host the options refuse.
    * @throws {TypeError | RangeError} for a bad service name, health path or option.
    * @example
    * import { ServiceRegistry } from 'switchboard';
@@ -96,6 +98,7 @@ export class ServiceRegistry implements ServiceResolver {
    * `SWITCHBOARD_SERVICE_USER_PROFILE_URL` registers `user-profile`.
    *
    * @throws {@link InvalidUrlError} for a bad base URL, naming the variable.
+   * @throws {@link HostNotAllowedError} for a host the options refuse.
    * @throws {RangeError} for an empty `_URL` variable or a `_HEALTH_PATH` without its `_URL`.
    * @example
    * import { ServiceRegistry } from 'switchboard';
@@ -115,11 +118,14 @@ export class ServiceRegistry implements ServiceResolver {
    *
    * @throws {@link InvalidUrlError} when `baseUrl` is not an absolute http(s)
    * URL, or has credentials, a query or a fragment.
+   * @throws {@link HostNotAllowedError} when its host is link-local or a cloud
+   * metadata address (unless `allowLinkLocal`), or not in `allowedHosts`.
    * @throws {TypeError | RangeError} for a bad `name`, `healthPath`, `metadata`,
    * or an `id` already registered here.
    */
   register(registration: InstanceRegistration): ServiceInstance {
     const record = instanceRecord(registration);
+    this.#settings.checkHost(record.baseUrl);
     const existing = this.#table.get(record.id);
     if (existing?.local === true) {
       invalidOption('id', `an instance with id "${record.id}" is already registered`);
@@ -289,6 +295,8 @@ function holding(
   records: readonly InstanceRecord[],
   options: ServiceRegistryOptions,
 ): ServiceRegistry {
+  const checkHost = registrySettings(options).checkHost;
+  for (const record of records) checkHost(record.baseUrl);
   const registry = new ServiceRegistry(options);
   for (const record of records) registry.register(record);
   return registry;

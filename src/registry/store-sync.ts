@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import type { HostPolicy } from './host-policy.js';
 import { instanceRecord } from './instance-record.js';
 import type { InstanceTable } from './instance-table.js';
 import type { LiveInstance } from './live-instance.js';
@@ -8,6 +9,8 @@ import type { InstanceRecord } from './service-instance.js';
 /** The registry as {@link StoreSync} sees it. */
 export type StoreSyncHost = {
   readonly table: InstanceTable;
+  /** The registry's host rules: a record they refuse is ignored like an invalid one. */
+  readonly checkHost: HostPolicy;
   /** Adds a remote instance. */
   add(record: InstanceRecord): void;
   /** Removes an instance that left the store (or moved to another URL). */
@@ -91,7 +94,9 @@ export class StoreSync {
     const id: unknown = (raw as Partial<InstanceRecord> | null)?.id;
     try {
       if (typeof id !== 'string' || id === '') throw new TypeError('the record has no id');
-      return instanceRecord(raw);
+      const record = instanceRecord(raw);
+      this.#host.checkHost(record.baseUrl);
+      return record;
     } catch (error) {
       this.#logger.warn({ error, id }, 'ignoring an invalid record from the store');
       return undefined;

@@ -48,7 +48,9 @@ export type { RecordingBusOptions, WaitForEventOptions } from './recording-bus.j
 export { startRedisCluster } from './redis-cluster.js';
 export type { RedisCluster, RedisClusterNode, RedisClusterOptions } from './redis-cluster.js';
 export { RedisServerError, startRedisServer } from './redis-server.js';
-export type { RedisServer, RedisServerOptions } from './redis-server.js';
+export type { RedisAclUser, RedisServer, RedisServerOptions } from './redis-server.js';
+export { TestCertificateError, makeTestCertificates } from './test-certificates.js';
+export type { TestCertificates } from './test-certificates.js';
 export { createTestRegistry } from './test-registry.js';
 export { createTestService } from './test-service.js';
 export type {

@@ -1,10 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SwitchboardError } from '../errors.js';
 import { throwIfAborted } from '../internal/abort.js';
+import { invalidOption } from '../internal/options.js';
+import { makeTestCertificates, type TestCertificates } from './test-certificates.js';
+
+/** A Redis ACL user {@link startRedisServer} creates, as an ACL file line: `user <name> <rules…>`. */
+export type RedisAclUser = {
+  /** The user name. */
+  readonly name: string;
+  /**
+   * ACL rules, each without whitespace, e.g.
+   * `['on', '>secret', 'resetkeys', '~app:*', 'resetchannels', '&app:*', '-@all', '+xadd']`.
+   */
+  readonly rules: readonly string[];
+};
 
 /** Options of {@link startRedisServer}; all optional. */
 export type RedisServerOptions = {
@@ -16,13 +29,29 @@ export type RedisServerOptions = {
   readonly startupTimeoutMs?: number;
   /** Extra `redis-server` arguments, e.g. `['--maxmemory', '10mb']`. */
   readonly args?: readonly string[];
+  /**
+   * Serve TLS only: a throwaway CA and a server certificate for `127.0.0.1`
+   * are made with `openssl` in the server's directory, the plain port is
+   * off, and clients are not asked for certificates. Connect with
+   * `url` (`rediss://…`) and trust {@link RedisServer.tls}'s `ca`.
+   * @default false
+   */
+  readonly tls?: boolean;
+  /**
+   * Users to create from an ACL file at start (the `default` user stays as
+   * Redis makes it: no password, every command), to test least-privilege setups.
+   * @default []
+   */
+  readonly aclUsers?: readonly RedisAclUser[];
   readonly signal?: AbortSignal;
 };
 
 /** A running `redis-server` owned by the test that started it. */
 export type RedisServer = {
-  /** `redis://127.0.0.1:<port>` */
+  /** `redis://127.0.0.1:<port>`, or `rediss://…` with `tls`. */
   readonly url: string;
+  /** With `tls`: the CA certificate (PEM, and its file) a client must trust; else `undefined`. */
+  readonly tls: { readonly ca: string; readonly caFile: string } | undefined;
   readonly port: number;
   /** The process id of the current server process (it changes on restart). */
   readonly pid: number;
@@ -59,15 +88,32 @@ const INSTALL_HINT =
  */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   throwIfAborted(options.signal);
+  const aclLines = aclFileLines(options.aclUsers ?? []);
   const dir = await mkdtemp(join(tmpdir(), 'switchboard-redis-'));
   let child: ChildProcess | undefined;
   let port = 0;
+  let certificates: TestCertificates | undefined;
+  const args = [...(options.args ?? [])];
   try {
+    if (options.tls === true) {
+      certificates = await makeTestCertificates(dir);
+      args.push(
+        '--tls-cert-file', certificates.certFile,
+        '--tls-key-file', certificates.keyFile,
+        '--tls-ca-cert-file', certificates.caFile,
+        '--tls-auth-clients', 'no',
+      ); // prettier-ignore
+    }
+    if (aclLines !== undefined) {
+      const aclFile = join(dir, 'users.acl');
+      await writeFile(aclFile, aclLines);
+      args.push('--aclfile', aclFile);
+    }
     // A free port can be taken between our probe and Redis's bind: try a few.
     for (let attempt = 1; child === undefined; attempt++) {
       port = await freePort();
       try {
-        child = await launch(port, dir, options);
+        child = await launch(port, dir, { ...options, args });
       } catch (error) {
         if (!(error instanceof AddressInUse) || attempt >= 5) throw error;
       }
@@ -84,8 +130,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   };
   process.once('exit', killOnExit);
 
+  const launched = { ...options, args };
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${certificates === undefined ? 'redis' : 'rediss'}://127.0.0.1:${port}`,
+    tls:
+      certificates === undefined ? undefined : { ca: certificates.ca, caFile: certificates.caFile },
     port,
     dir,
     get pid(): number {
@@ -103,16 +152,40 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       if (stopped !== undefined)
         throw new RedisServerError('Cannot restart a stopped Redis server');
       await terminate(current, signal);
-      current = await launch(port, dir, options);
+      current = await launch(port, dir, launched);
     },
   };
 }
 
 class AddressInUse extends Error {}
 
+// Whitespace or a newline would smuggle more rules, or another user, into the file.
+const ACL_WORD = /^[^\s]+$/;
+
+function aclFileLines(users: readonly RedisAclUser[]): string | undefined {
+  if (!Array.isArray(users)) invalidOption('aclUsers', 'expected an array of users', TypeError);
+  if (users.length === 0) return undefined;
+  return users
+    .map(({ name, rules }, index) => {
+      if (typeof name !== 'string' || !ACL_WORD.test(name)) {
+        invalidOption(`aclUsers[${index}].name`, 'expected a name without whitespace', TypeError);
+      }
+      if (
+        !Array.isArray(rules) ||
+        !rules.every((rule) => typeof rule === 'string' && ACL_WORD.test(rule))
+      ) {
+        invalidOption(`aclUsers[${index}].rules`, 'expected rules without whitespace', TypeError);
+      }
+      return `user ${name} ${rules.join(' ')}\n`;
+    })
+    .join('');
+}
+
 function launch(port: number, dir: string, options: RedisServerOptions): Promise<ChildProcess> {
+  const ports =
+    options.tls === true ? ['--port', '0', '--tls-port', String(port)] : ['--port', String(port)];
   const args = [
-    '--port', String(port),
+    ...ports,
     '--bind', '127.0.0.1',
     '--dir', dir,
     '--save', '',

@@ -6,6 +6,7 @@ import {
   memoryTransport,
   type EventSubscriberOptions,
   type EventTransport,
+  type Logger,
 } from 'switchboard';
 
 const closers: (() => Promise<void>)[] = [];
@@ -19,7 +20,12 @@ afterEach(async () => {
  * with fast retries; everything is closed after the test.
  */
 export function subscriberSetup(
-  options: { maxEventBytes?: number; transport?: () => EventTransport } = {},
+  options: {
+    maxEventBytes?: number;
+    maxEventDepth?: number;
+    logger?: Logger;
+    transport?: () => EventTransport;
+  } = {},
 ) {
   const { transport: makeTransport = () => memoryTransport(), ...busOptions } = options;
   const transport = makeTransport();
@@ -83,4 +89,25 @@ export async function expectPending(promise: Promise<unknown>): Promise<void> {
     settle(20).then(() => marker),
   ]);
   expect(first).toBe(marker);
+}
+
+/** One line a {@link recordingLogger} saw. */
+export type LogLine = {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly context: Record<string, unknown>;
+  readonly message: string | undefined;
+};
+
+/** A logger that keeps every line, at every level. */
+export function recordingLogger(): { readonly logger: Logger; readonly lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at =
+    (level: LogLine['level']) =>
+    (context: Record<string, unknown>, message?: string): void => {
+      lines.push({ level, context, message });
+    };
+  return {
+    logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') },
+    lines,
+  };
 }

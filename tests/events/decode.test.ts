@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MAX_EVENT_BYTES,
+  DEFAULT_MAX_EVENT_DEPTH,
   EventDecodeError,
   ProductEvents,
   decodeEvent,
@@ -120,8 +121,37 @@ describe('decodeEvent', () => {
     expect(() => ProductEvents.created.parse(decoded)).toThrow(/data\.productId/);
   });
 
+  it('refuses nesting past maxDepth before parsing, counting only brackets outside strings', () => {
+    expect(DEFAULT_MAX_EVENT_DEPTH).toBe(64);
+    const withData = (json: string): string =>
+      JSON.stringify({ ...wire, data: 0 }).replace('"data":0', `"data":${json}`);
+    // The envelope is level 1, so data may nest 63 more levels.
+    const deepest = withData(`${'['.repeat(63)}${']'.repeat(63)}`);
+    expect(decodeEvent(deepest).data).toBeInstanceOf(Array);
+    expect(reasonOf(withData(`${'['.repeat(64)}${']'.repeat(64)}`))).toBe('too-deep');
+    expect(reasonOf(withData(`${'{"a":'.repeat(64)}1${'}'.repeat(64)}`))).toBe('too-deep');
+    // Far past any recursion limit: refused, not a stack overflow.
+    expect(reasonOf(withData(`${'['.repeat(200_000)}${']'.repeat(200_000)}`))).toBe('too-deep');
+    // Not JSON at all: only a depth check that runs first can answer 'too-deep'.
+    expect(reasonOf('['.repeat(65))).toBe('too-deep');
+    const inStrings = withData(JSON.stringify({ text: '[{'.repeat(500), quote: '\\"[[[' }));
+    expect((decodeEvent(inStrings).data as { text: string }).text).toHaveLength(1_000);
+    expect(decodeEvent(withData('[[[]]]'), { maxDepth: 4 }).data).toEqual([[[]]]);
+    expect(() => decodeEvent(withData('[[[]]]'), { maxDepth: 3 })).toThrow(/maxDepth \(3\)/);
+  });
+
+  it('refuses a string with lone surrogates: what invalid UTF-8 becomes in JavaScript', () => {
+    const text = encodeEvent({ ...event, data: { name: 'Pen' } }).replace('Pen', 'P\ud800n');
+    expect(reasonOf(text)).toBe('malformed-json');
+    expect(reasonOf(text.replace('\ud800', '\udc00'))).toBe('malformed-json');
+    // A pair is a character; the escaped form `\ud800` is JSON's own and stays accepted.
+    expect(decodeEvent(text.replace('\ud800', '\ud83d\ude00')).data).toEqual({ name: 'P😀n' });
+    expect(decodeEvent(text.replace('\ud800', '\\ud800')).data).toEqual({ name: 'P\ud800n' });
+  });
+
   it('validates maxBytes', () => {
     expect(() => decodeEvent('{}', { maxBytes: 0 })).toThrow(RangeError);
     expect(() => decodeEvent('{}', { maxBytes: 1.5 })).toThrow(/maxBytes/);
+    expect(() => decodeEvent('{}', { maxDepth: 0 })).toThrow(/maxDepth/);
   });
 });

@@ -17,7 +17,7 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-function setup(options: { maxEventBytes?: number } = {}) {
+function setup(options: { maxEventBytes?: number; maxEventDepth?: number } = {}) {
   const transport = memoryTransport();
   const bus = new EventBus({ source: 'bus-test', transport, ...options });
   closers.push(() => bus.close());
@@ -91,6 +91,32 @@ describe('EventBus.publish', () => {
     expect(publish).not.toHaveBeenCalled();
     // Just under the limit passes.
     await bus.publish(SystemEvents.error.create({ service: 'auth', message: 'x'.repeat(1_000) }));
+  });
+
+  it('refuses an event nested deeper than maxEventDepth, as its subscribers would', async () => {
+    const { bus, transport } = setup({ maxEventDepth: 8 });
+    const publish = vi.spyOn(transport, 'publish');
+    const nest = (depth: number): unknown => {
+      let value: unknown = 1;
+      for (let i = 0; i < depth; i++) value = [value];
+      return value;
+    };
+    // The envelope is level 1 and data's object level 2: 6 arrays more reach 8.
+    const at = (depth: number) => ({
+      ...health(),
+      data: { service: 'a', status: 'ok', n: nest(depth) },
+    });
+    await bus.publish(at(6));
+    const error = await errorOf(bus.publish(at(7)));
+    expect(isSwitchboardError(error, 'EVENT_VALIDATION')).toBe(true);
+    expect(String(error)).toMatch(/maxEventDepth \(8\)/);
+    // Deep enough to overflow JSON.stringify: still a typed error, not a RangeError.
+    const overflow = await errorOf(setup().bus.publish(at(100_000)));
+    expect(isSwitchboardError(overflow, 'EVENT_VALIDATION')).toBe(true);
+    expect(publish).toHaveBeenCalledTimes(1);
+    expect(() => new EventBus({ source: 's', transport, maxEventDepth: 0 })).toThrow(
+      /maxEventDepth/,
+    );
   });
 
   it('refuses data JSON cannot encode', async () => {

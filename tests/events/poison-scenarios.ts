@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { UserEvents, encodeEvent, type EventTransport } from 'switchboard';
-import { eventually, login, settle, subscriberSetup } from './bus-helpers.js';
+import { eventually, login, recordingLogger, settle, subscriberSetup } from './bus-helpers.js';
 
 /**
  * Poison messages and dedupe: what an EventSubscriber refuses or skips, on
  * any transport (memory here, Redis in tests/events/redis/).
  */
 export function poisonScenarios(name: string, makeTransport: () => EventTransport): void {
-  const setup = (options: { maxEventBytes?: number } = {}) =>
-    subscriberSetup({ ...options, transport: makeTransport });
+  const setup = (
+    options: Omit<NonNullable<Parameters<typeof subscriberSetup>[0]>, 'transport'> = {},
+  ) => subscriberSetup({ ...options, transport: makeTransport });
 
   describe(`EventSubscriber on ${name}: poison messages`, () => {
     it('dead-letters malformed, invalid and oversized messages with a reason, consumer unharmed', async () => {
@@ -57,6 +58,109 @@ export function poisonScenarios(name: string, makeTransport: () => EventTranspor
       await eventually(() => {
         expect(subscriber.health()).toMatchObject({ running: true, pending: 0 });
       });
+    });
+
+    it('dead-letters deep nesting, missing attributes and mistyped ones once each, with a bounded, redacted preview', async () => {
+      const { logger, lines } = recordingLogger();
+      const { bus, transport, subscribe } = setup({ logger });
+      const handled: number[] = [];
+      const previews: string[] = [];
+      bus.on('dead-lettered', ({ preview }) => previews.push(preview));
+      const subscriber = subscribe();
+      await subscriber
+        .on(UserEvents.login, (event) => {
+          handled.push(event.data.userId);
+        })
+        .start();
+      const valid = JSON.parse(encodeEvent({ ...login(9), source: 'raw' })) as Record<
+        string,
+        unknown
+      >;
+      const nested = (depth: number): string =>
+        JSON.stringify({ ...valid, data: { userId: 9, email: 'a@b.c', deep: 0 } }).replace(
+          '"deep":0',
+          `"deep":${'['.repeat(depth)}${']'.repeat(depth)}`,
+        );
+      const expected = new Map<string, string>([
+        // Past the default limit of 64, and deep enough to overflow any recursion.
+        [nested(100), 'too-deep'],
+        [nested(100_000), 'too-deep'],
+        [JSON.stringify({ ...valid, type: 42 }), 'invalid-envelope'],
+        [JSON.stringify({ ...valid, time: 'yesterday' }), 'invalid-envelope'],
+        [JSON.stringify({ ...valid, datacontenttype: 'text/xml' }), 'invalid-envelope'],
+        [
+          '{"specversion":"1.0","password":"CANARY-password","authorization":"Bearer CANARY-token", ' +
+            'x'.repeat(5_000),
+          'malformed-json',
+        ],
+      ]);
+      for (const attribute of [
+        'id',
+        'source',
+        'type',
+        'specversion',
+        'time',
+        'datacontenttype',
+        'data',
+        'correlationid',
+        'dataversion',
+      ]) {
+        expected.set(JSON.stringify({ ...valid, [attribute]: undefined }), 'invalid-envelope');
+      }
+      for (const payload of expected.keys()) await transport.publish('user', payload);
+      await bus.publish(login(10));
+      await eventually(async () => {
+        expect(handled).toEqual([10]);
+        expect(await bus.deadLetters.list({ group: 'g' })).toHaveLength(expected.size);
+      }, 5_000);
+      const letters = await bus.deadLetters.list({ group: 'g' });
+      for (const [payload, reason] of expected) {
+        const letter = letters.find((candidate) => candidate.payload === payload);
+        expect({ payload: payload.slice(0, 60), reason: letter?.reason }).toEqual({
+          payload: payload.slice(0, 60),
+          reason,
+        });
+      }
+      // Never retried: what cannot decode now never will.
+      expect(letters.map((letter) => letter.deliveryCount)).toEqual(letters.map(() => 1));
+      expect(letters.every((letter) => letter.error.length <= 2_100)).toBe(true);
+      const warned = lines.filter((line) => line.message === 'event dead-lettered: poison message');
+      expect(warned).toHaveLength(expected.size);
+      expect(previews).toHaveLength(expected.size);
+      for (const preview of [
+        ...previews,
+        ...warned.map((line) => String(line.context['preview'])),
+      ]) {
+        expect(preview.length).toBeLessThanOrEqual(240);
+        expect(preview).not.toMatch(/CANARY|\n/);
+      }
+      expect(previews).toContainEqual(expect.stringContaining('"password":"[redacted]"'));
+      expect(JSON.stringify(lines)).not.toContain('CANARY');
+      await eventually(() => {
+        expect(subscriber.health()).toMatchObject({ running: true, pending: 0 });
+      });
+    });
+
+    it('acknowledges a valid event of a type no handler knows: not retried, not a dead letter, counted', async () => {
+      const { bus, transport, subscribe } = setup();
+      const handled: number[] = [];
+      const subscriber = subscribe();
+      await subscriber
+        .on(UserEvents.login, (event) => {
+          handled.push(event.data.userId);
+        })
+        .start();
+      // The topic is shared by user.* events: another subscriber may handle this type.
+      const unknown = encodeEvent({ ...login(3), source: 'raw', type: 'user.deleted' });
+      await transport.publish('user', unknown);
+      await bus.publish(login(4));
+      await eventually(() => {
+        expect(handled).toEqual([4]);
+        expect(subscriber.health()).toMatchObject({ unhandled: 1, pending: 0 });
+      });
+      await settle();
+      expect(await bus.deadLetters.list({ group: 'g' })).toEqual([]);
+      expect(subscriber.health().unhandled).toBe(1);
     });
 
     it('strips __proto__ inside data: the handler gets clean data and no prototype is polluted', async () => {

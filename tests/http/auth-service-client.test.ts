@@ -84,6 +84,53 @@ describe('AuthServiceClient', () => {
     expect(await client.getUserInfo(42, 'tok')).toEqual(USER);
   });
 
+  it('trusts active: true only with an unexpired exp, and the issuer and audience it was given', async () => {
+    const auth = await testService('auth');
+    const nowS = Math.floor(Date.now() / 1_000);
+    const answers: Record<string, object> = {
+      ok: { active: true, sub: '1', exp: nowS + 60, iss: 'auth', aud: ['api', 'other'] },
+      'no-exp': { active: true, sub: '1', iss: 'auth', aud: 'api' },
+      'expired-long-ago': { active: true, sub: '1', exp: nowS - 120, iss: 'auth', aud: 'api' },
+      'expired-within-tolerance': {
+        active: true,
+        sub: '1',
+        exp: nowS - 5,
+        iss: 'auth',
+        aud: 'api',
+      },
+      'wrong-issuer': { active: true, sub: '1', exp: nowS + 60, iss: 'evil', aud: 'api' },
+      'no-issuer': { active: true, sub: '1', exp: nowS + 60, aud: 'api' },
+      'wrong-audience': { active: true, sub: '1', exp: nowS + 60, iss: 'auth', aud: 'else' },
+      'no-audience': { active: true, sub: '1', exp: nowS + 60, iss: 'auth' },
+    };
+    auth.route('POST', '/tokens/verify', (request) => {
+      const { token } = JSON.parse(request.body) as { token: string };
+      return { json: answers[token] ?? { active: false } };
+    });
+    const strict = new AuthServiceClient({
+      registry: registryWith([auth]),
+      introspection: { issuer: 'auth', audience: 'api', clockToleranceMs: 30_000 },
+    });
+    const activeOf = async (token: string) => (await strict.verifyToken(token)).active;
+    expect(await activeOf('ok')).toBe(true);
+    expect(await activeOf('expired-within-tolerance')).toBe(true);
+    for (const token of Object.keys(answers).filter((name) => !/^(ok|expired-within)/.test(name))) {
+      expect({ token, active: await activeOf(token) }).toEqual({ token, active: false });
+    }
+    // Without issuer and audience configured, only exp is required.
+    const lenient = new AuthServiceClient({
+      registry: registryWith([auth]),
+      introspection: { clockToleranceMs: 0 },
+    });
+    expect((await lenient.verifyToken('wrong-audience')).active).toBe(true);
+    expect((await lenient.verifyToken('no-exp')).active).toBe(false);
+    expect((await lenient.verifyToken('expired-within-tolerance')).active).toBe(false);
+    expect(
+      () =>
+        new AuthServiceClient({ registry: registryWith([auth]), introspection: { issuer: '' } }),
+    ).toThrow(/introspection\.issuer/);
+  });
+
   it('rejects a response that is not a user', async () => {
     const auth = await testService('auth');
     auth.route('GET', '/users/:id', { json: { id: 'x' } });

@@ -78,4 +78,60 @@ describe('startRedisServer', () => {
     expect(isSwitchboardError(error)).toBe(true);
     expect((error as Error).message).toMatch(/apt-get install -y redis-server/);
   });
+
+  it('serves TLS only with tls: true, trusted through the CA it made, across a restart', async () => {
+    server = await startRedisServer({ tls: true });
+    expect(server.url).toBe(`rediss://127.0.0.1:${server.port}`);
+    const ca = server.tls?.ca ?? '';
+    expect(ca).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const over = (tls: { ca?: string } | undefined): Redis => {
+      const client = new Redis({
+        port: server?.port ?? 0,
+        host: '127.0.0.1',
+        ...(tls === undefined ? {} : { tls }),
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        connectTimeout: 2_000,
+      });
+      client.on('error', () => undefined);
+      return client;
+    };
+    const trusted = over({ ca });
+    expect(await trusted.call('PING', [])).toBe('PONG');
+    trusted.disconnect();
+    // An unknown CA is refused, and so is plain TCP: there is no plain port.
+    const untrusted = over({});
+    await expect(untrusted.call('PING', [])).rejects.toThrow();
+    untrusted.disconnect();
+    const plain = over(undefined);
+    await expect(plain.call('PING', [])).rejects.toThrow();
+    plain.disconnect();
+    await server.restart();
+    const again = over({ ca });
+    expect(await again.call('PING', [])).toBe('PONG');
+    again.disconnect();
+  });
+
+  it('creates the ACL users it is given, and refuses rules that would smuggle in more', async () => {
+    server = await startRedisServer({
+      aclUsers: [{ name: 'reader', rules: ['on', '>pw', '~app:*', '-@all', '+get'] }],
+    });
+    const { port } = server;
+    const reader = new Redis(`redis://reader:pw@127.0.0.1:${port}`);
+    try {
+      expect(await reader.get('app:x')).toBeNull();
+      await expect(reader.set('app:x', '1')).rejects.toThrow(/NOPERM/);
+    } finally {
+      reader.disconnect();
+    }
+    for (const aclUsers of [
+      [{ name: 'a b', rules: ['on'] }],
+      [{ name: 'a', rules: ['on\nuser evil on nopass +@all ~*'] }],
+      [{ name: 'a', rules: ['+get +set'] }],
+    ]) {
+      await expect(startRedisServer({ aclUsers })).rejects.toMatchObject({
+        code: 'ERR_SWITCHBOARD_INVALID_OPTION',
+      });
+    }
+  });
 });

@@ -6,6 +6,7 @@ import {
   duplicateClient,
   type RedisClient,
 } from '../../internal/redis/connection.js';
+import { scrubRedisError } from '../../internal/redis/scrub-error.js';
 import type { ReadOutage } from './read-outage.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -59,7 +60,10 @@ export class BlockingReader {
       dropConnection(this.#client, true);
     }, this.#silentAfterMs);
     try {
-      return await this.#client.call(command, [...args]);
+      // Buffers: entry values are checked for UTF-8 when the reply is parsed.
+      return await this.#client.callBuffer(command, [...args]);
+    } catch (error) {
+      throw scrubRedisError(error);
     } finally {
       clearTimeout(silent);
       this.#reading = false;

@@ -1,7 +1,12 @@
 import { delay, raceAbort } from '../../internal/abort.js';
 import { MAX_TIMER_MS } from '../../internal/options.js';
 import { errorText, invokeHandler } from '../handler-outcome.js';
-import type { MessageHandler, SubscriptionSpec, TransportSubscription } from '../transport.js';
+import type {
+  MessageHandler,
+  SubscriptionSpec,
+  TransportMessage,
+  TransportSubscription,
+} from '../transport.js';
 import { redisBackoffMs, type SubscriptionHost } from './held-message.js';
 import { PAYLOAD_FIELD } from './keys.js';
 import { BlockingReader } from './blocking-reader.js';
@@ -122,7 +127,12 @@ export class BroadcastSubscription implements TransportSubscription {
             this.#positions.set(key, entry.id);
             const payload = entry.fields?.get(PAYLOAD_FIELD);
             if (payload === undefined) continue;
-            this.#run({ id: entry.id, topic, payload, deliveryCount: 1 });
+            const message = { id: entry.id, topic, payload, deliveryCount: 1 };
+            this.#run(
+              entry.invalidText?.has(PAYLOAD_FIELD) === true
+                ? { ...message, invalidText: true }
+                : message,
+            );
           }
         }
       } catch (error) {
@@ -152,7 +162,7 @@ export class BroadcastSubscription implements TransportSubscription {
     return parseReadReply(reply);
   }
 
-  #run(message: { id: string; topic: string; payload: string; deliveryCount: number }): void {
+  #run(message: TransportMessage): void {
     const done: Promise<void> = invokeHandler(this.#handler, message, this.#handlers.signal).then(
       (outcome) => {
         this.#running.delete(done);

@@ -590,9 +590,9 @@ export class DurableSubscription implements TransportSubscription {
 function toHeld(stream: StreamRef, entry: StreamEntry, deliveryCount: number): HeldMessage {
   const fields = entry.fields;
   const id = stream.redrive ? (fields?.get(MESSAGE_ID_FIELD) ?? entry.id) : entry.id;
-  return {
-    stream,
-    entryId: entry.id,
-    message: { id, topic: stream.topic, payload: fields?.get(PAYLOAD_FIELD) ?? '', deliveryCount },
-  };
+  const payload = fields?.get(PAYLOAD_FIELD) ?? '';
+  const message = entry.invalidText?.has(PAYLOAD_FIELD)
+    ? { id, topic: stream.topic, payload, deliveryCount, invalidText: true as const }
+    : { id, topic: stream.topic, payload, deliveryCount };
+  return { stream, entryId: entry.id, message };
 }

@@ -219,7 +219,7 @@ export class GroupCommands {
 
   /** Takes the message back for a new delivery (Redis counts it); `undefined` once it is gone. */
   async reclaim({ stream, entryId }: HeldMessage): Promise<StreamEntry | undefined> {
-    const reply = await this.#link.call('retry', [
+    const reply = await this.#link.callBuffer('retry', [
       'XCLAIM',
       stream.key,
       this.group,
@@ -327,7 +327,7 @@ export class GroupCommands {
     readonly deleted: number;
   }> {
     const reply = parseAutoClaimReply(
-      await this.#link.call('claim abandoned messages', [
+      await this.#link.callBuffer('claim abandoned messages', [
         'XAUTOCLAIM',
         stream.key,
         this.group,
@@ -372,7 +372,7 @@ export class GroupCommands {
     count: number,
   ): Promise<StreamEntry[]> {
     const reply = parseReadReply(
-      await this.#link.call(operation, [
+      await this.#link.callBuffer(operation, [
         'XREADGROUP',
         'GROUP',
         this.group,

@@ -6,6 +6,7 @@ import {
   type RedisClient,
 } from '../../internal/redis/connection.js';
 import { withDeadline } from '../../internal/redis/deadline.js';
+import { scrubRedisError } from '../../internal/redis/scrub-error.js';
 import type { ResolvedRedisOptions } from './redis-options.js';
 
 /** One command of a `MULTI`: the name, then its arguments. */
@@ -57,6 +58,15 @@ export class RedisLink {
   call(operation: string, command: Command, signal?: AbortSignal): Promise<unknown> {
     const [name, ...args] = command;
     return this.#run(operation, signal, () => this.client.call(name, args));
+  }
+
+  /**
+   * Like {@link call}, with the reply's strings as Buffers: for commands that
+   * return stream entries, whose values are checked for UTF-8 by the reader.
+   */
+  callBuffer(operation: string, command: Command, signal?: AbortSignal): Promise<unknown> {
+    const [name, ...args] = command;
+    return this.#run(operation, signal, () => this.client.callBuffer(name, args));
   }
 
   /** Runs `commands` atomically (`MULTI`/`EXEC`); rejects if any of them failed. */
@@ -119,6 +129,7 @@ export class RedisLink {
     } catch (error) {
       abandoned = true;
       if (error instanceof SwitchboardError) throw error;
+      scrubRedisError(error);
       this.noteError(error);
       const message = error instanceof Error ? error.message : String(error);
       throw new TransportError('redis', operation, message, { cause: error });

@@ -175,6 +175,14 @@ class RedisTransport implements EventTransport {
   #xadd(topic: string, payload: string): Command {
     keyPart('topic', topic);
     if (typeof payload !== 'string') throw new TypeError('A payload must be a string');
+    // Redis stores UTF-8: a lone surrogate would be stored as U+FFFD, the event altered unseen.
+    if (!(payload as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+      invalidOption(
+        'payload',
+        'expected well-formed Unicode text (a lone surrogate cannot be stored)',
+        TypeError,
+      );
+    }
     const { maxLen } = this.#options;
     const key = this.#keys.stream(topic);
     return maxLen === undefined

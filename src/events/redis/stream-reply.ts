@@ -9,6 +9,11 @@ import { TransportError } from '../../errors.js';
 export type StreamEntry = {
   readonly id: string;
   readonly fields: ReadonlyMap<string, string> | null;
+  /**
+   * Fields whose value was not valid UTF-8 (read from a reply of Buffers):
+   * their text holds U+FFFD in place of each bad sequence. Absent when none.
+   */
+  readonly invalidText?: ReadonlySet<string>;
 };
 
 /**
@@ -62,7 +67,13 @@ export function parseAutoClaimReply(reply: unknown): {
 export function parseEntries(reply: unknown): StreamEntry[] {
   return array(reply, 'stream entries').map((raw) => {
     const [id, fields] = array(raw, 'stream entry');
-    return { id: text(id, 'entry id'), fields: fields === null ? null : parseFields(fields) };
+    const entryId = text(id, 'entry id');
+    if (fields === null) return { id: entryId, fields: null };
+    const invalid = new Set<string>();
+    const parsed = parseFields(fields, invalid);
+    return invalid.size === 0
+      ? { id: entryId, fields: parsed }
+      : { id: entryId, fields: parsed, invalidText: invalid };
   });
 }
 
@@ -93,14 +104,30 @@ export function parseMap(reply: unknown): Map<string, unknown> {
   return map;
 }
 
-function parseFields(reply: unknown): Map<string, string> {
+function parseFields(reply: unknown, invalid: Set<string>): Map<string, string> {
   const list = array(reply, 'entry fields');
   const fields = new Map<string, string>();
   for (let i = 0; i + 1 < list.length; i += 2) {
-    fields.set(text(list[i], 'field name'), text(list[i + 1], 'field value'));
+    const name = text(list[i], 'field name');
+    const value = list[i + 1];
+    if (Buffer.isBuffer(value)) {
+      try {
+        fields.set(name, utf8.decode(value));
+      } catch {
+        invalid.add(name);
+        fields.set(name, value.toString('utf8'));
+      }
+    } else {
+      fields.set(name, text(value, 'field value'));
+    }
   }
   return fields;
 }
+
+// Entry values arrive as Buffers (`callBuffer`), so bytes that are not UTF-8
+// are seen as such, not silently turned into U+FFFD by the client. A leading
+// byte order mark is dropped, as `decodeEvent` drops it from bytes.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function array(value: unknown, what: string): unknown[] {
   if (!Array.isArray(value)) throw new TypeError(`Unexpected Redis reply: ${what} is not a list`);

@@ -1,6 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { invalidOption } from '../options.js';
 import { withDeadline } from './deadline.js';
+import { scrubRedisError } from './scrub-error.js';
 
 /**
  * How to reach Redis: a `redis://` URL, ioredis options, or a client you
@@ -21,7 +22,9 @@ export type OwnedClient = { readonly client: RedisClient; readonly owned: boolea
 
 /**
  * Turns a {@link RedisConnection} into a client. Clients we create get an
- * `'error'` listener (ioredis reports every failed reconnect there).
+ * `'error'` listener (ioredis reports every failed reconnect there), which
+ * hands `onError` the error without its command's arguments (the password,
+ * among others; see `scrubRedisError`).
  */
 export function openConnection(
   connection: RedisConnection,
@@ -45,14 +48,18 @@ export function openConnection(
       TypeError,
     );
   }
-  client.on('error', onError);
+  client.on('error', (error: Error) => {
+    onError(scrubRedisError(error));
+  });
   return { client, owned: true };
 }
 
 /** A new connection with `client`'s options, for SUBSCRIBE (which takes a connection over). */
 export function duplicateClient(client: RedisClient, onError: (error: Error) => void): RedisClient {
   const copy: RedisClient = client instanceof Cluster ? client.duplicate() : client.duplicate();
-  copy.on('error', onError);
+  copy.on('error', (error: Error) => {
+    onError(scrubRedisError(error));
+  });
   return copy;
 }
 

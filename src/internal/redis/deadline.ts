@@ -1,10 +1,12 @@
 import { TimeoutError } from '../../errors.js';
 import { raceAbort } from '../abort.js';
+import { scrubRedisError } from './scrub-error.js';
 
 /**
  * Settles like `promise`, or rejects with a {@link TimeoutError} after
  * `timeoutMs`, or with the abort error as soon as `signal` aborts. An
- * abandoned promise is still observed (never an unhandled rejection).
+ * abandoned promise is still observed (never an unhandled rejection). A
+ * Redis error comes out without its command's arguments.
  *
  * The timer is unref'd, unlike `delay`'s: it guards a Redis command whose
  * socket or reconnect timer keeps the process alive while the command matters.
@@ -25,6 +27,8 @@ export async function withDeadline<T>(
       promise,
       signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]),
     );
+  } catch (error) {
+    throw scrubRedisError(error);
   } finally {
     clearTimeout(timer);
   }
