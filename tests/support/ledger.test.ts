@@ -32,6 +32,16 @@ describe('Ledger.check', () => {
     expect(ledger.check().lost).toEqual(['early', 'late']);
   });
 
+  it('tells when the outcome it kept for an id was learnt', () => {
+    const ledger = new Ledger();
+    ledger.published('a', 'unknown', 5);
+    ledger.published('a', 'ok', 9);
+    ledger.published('a', 'failed', 12);
+
+    expect(ledger.publishedAt('a')).toBe(9);
+    expect(ledger.publishedAt('never')).toBeUndefined();
+  });
+
   it('never counts a failed or unknown publish as lost', () => {
     const ledger = new Ledger();
     ledger.published('refused', 'failed');

@@ -73,6 +73,15 @@ export class Ledger {
   }
 
   /**
+   * When the outcome recorded for `id` was learnt (epoch ms; for `'ok'`, when
+   * the publish was acknowledged), or `undefined` for an id never published:
+   * what a test compares with the time of a crash.
+   */
+  publishedAt(id: string): number | undefined {
+    return this.#publishes.get(id)?.at;
+  }
+
+  /**
    * Records `publish` when it settles: fulfilled → `'ok'`, rejected with a
    * switchboard `TIMEOUT` → `'unknown'`, any other rejection → `'failed'`.
    * Resolves with how it settled and never rejects, so a fault test can fire
