@@ -56,7 +56,7 @@ type State = 'idle' | 'starting' | 'running' | 'stopped';
 export class EventSubscriber {
   /**
    * Lifecycle events: `delivered`, `handler-failed`, `dead-lettered`, `started`, `stopped`,
-   * `reconnected`, `possible-data-loss`.
+   * `reconnected`, `possible-data-loss`, `trimmed`.
    */
   readonly events: EventSource<EventSubscriberEvents>;
   readonly #bus: EventBus;

@@ -63,8 +63,8 @@ export type SubscriberHealth = {
   /**
    * Events of the subscribed topics this process found lost to retention
    * (Redis: a stream trimmed to `maxLen` before the group acknowledged them);
-   * each lost event is counted by one consumer of the group. Also the
-   * `trimmed` event.
+   * each lost event is counted by one consumer of the group (in broadcast
+   * mode: by each subscriber that missed it). Also the `trimmed` event.
    */
   readonly trimmed: number;
 };
@@ -135,8 +135,9 @@ export type EventSubscriberEvents = {
    * `unread` the group never read, `pending` a dead consumer of the group
    * held. Each lost event is reported once per group, by one of its
    * consumers — unread ones when the group's position shows them, at the
-   * latest once it catches up. Size `maxLen` for the longest lag you accept,
-   * or leave it unset.
+   * latest once it catches up. In broadcast mode each subscriber reports the
+   * events it never read itself (while reconnecting, or lagging), as
+   * `unread`. Size `maxLen` for the longest lag you accept, or leave it unset.
    */
   trimmed: {
     readonly group: string;

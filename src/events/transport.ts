@@ -73,7 +73,8 @@ export type SubscriptionSpec = {
    * Called when the transport finds events of a topic that retention removed
    * before this group acknowledged them (on Redis: a stream trimmed to
    * `maxLen` past a lagging group). Each such event is counted once per
-   * group, however many consumers it has; none reaches a handler.
+   * group, however many consumers it has; none reaches a handler. A
+   * broadcast subscription reports the events it never read itself.
    */
   readonly onTrimmed?: (info: TrimmedEvents) => void;
 };

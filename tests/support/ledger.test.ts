@@ -32,6 +32,16 @@ describe('Ledger.check', () => {
     expect(ledger.check().lost).toEqual(['early', 'late']);
   });
 
+  it('tells when the outcome it kept for an id was learnt', () => {
+    const ledger = new Ledger();
+    ledger.published('a', 'unknown', 5);
+    ledger.published('a', 'ok', 9);
+    ledger.published('a', 'failed', 12);
+
+    expect(ledger.publishedAt('a')).toBe(9);
+    expect(ledger.publishedAt('never')).toBeUndefined();
+  });
+
   it('never counts a failed or unknown publish as lost', () => {
     const ledger = new Ledger();
     ledger.published('refused', 'failed');
@@ -116,6 +126,44 @@ describe('Ledger.check', () => {
       { fault: 'reset-1', ms: 120 },
       { fault: 'reset-2', ms: 0 },
       { fault: 'pause-3', ms: undefined },
+    ]);
+  });
+});
+
+describe('Ledger.fault with resumedBy', () => {
+  it('waits for every named consumer, and for an acknowledged publish when told', () => {
+    const ledger = new Ledger();
+    ledger.fault('redis-restart', 1_000, { resumedBy: ['c1', 'c2'] });
+    ledger.fault('reset-c2', 1_000, { resumedBy: ['c2'] });
+    ledger.fault('reset-publisher', 1_000, { resumedBy: 'publisher' });
+    ledger.published('old', 'ok', 900);
+    ledger.published('timed-out', 'unknown', 1_010);
+    ledger.published('new', 'ok', 1_040);
+    ledger.delivered('old', 'c1', 1_100);
+    expect(ledger.resumedAfter('redis-restart')).toBeUndefined();
+    ledger.delivered('new', 'c2', 1_300);
+
+    expect(ledger.check().resumeMs).toEqual([
+      { fault: 'redis-restart', ms: 300 },
+      { fault: 'reset-c2', ms: 300 },
+      { fault: 'reset-publisher', ms: 40 },
+    ]);
+    expect(ledger.resumedAfter('reset-c2')).toBe(300);
+    expect(ledger.resumedAfter('no such fault')).toBeUndefined();
+  });
+
+  it('prints one row per fault, then the totals line', () => {
+    const ledger = new Ledger();
+    ledger.published('a', 'ok', 0);
+    ledger.fault('reset-c1', 1_500, { resumedBy: ['c1'] });
+    ledger.fault('sigkill-c2', 2_000, { resumedBy: ['c2'] });
+    ledger.delivered('a', 'c1', 1_620);
+
+    expect(ledger.table(0).split('\n')).toEqual([
+      'fault             at  resumed after',
+      'reset-c1       1.5 s  120 ms',
+      'sigkill-c2     2.0 s  never',
+      ledger.line(),
     ]);
   });
 });

@@ -11,8 +11,19 @@ export type TrackedPublish<T> =
   | { readonly outcome: 'ok'; readonly value: T }
   | { readonly outcome: 'failed' | 'unknown'; readonly error: unknown };
 
-/** The time from one fault to the first delivery at or after it; `undefined` when none came. */
+/** The time from one fault to its resume (see {@link FaultOptions}); `undefined` when it never resumed. */
 export type ResumeTime = { readonly fault: string; readonly ms: number | undefined };
+
+/** What counts as the end of a fault, for {@link Ledger.fault}. */
+export type FaultOptions = {
+  /**
+   * Who must work again: these consumers, each delivering something at or
+   * after the fault (the slowest one sets the time), or `'publisher'`, the
+   * first publish acknowledged at or after it.
+   * @default the first delivery by any consumer
+   */
+  readonly resumedBy?: readonly string[] | 'publisher';
+};
 
 /** The verdict of {@link Ledger.check}. */
 export type LedgerReport = {
@@ -61,7 +72,7 @@ const MAX_LISTED = 5;
 export class Ledger {
   readonly #publishes = new Map<string, { outcome: PublishOutcome; at: number }>();
   readonly #deliveries = new Map<string, { consumer: string; at: number }[]>();
-  readonly #faults: { name: string; at: number }[] = [];
+  readonly #faults: { name: string; at: number; resumedBy: FaultOptions['resumedBy'] }[] = [];
   readonly #pending = new Set<Promise<unknown>>();
 
   /** Records a publish's outcome; `at` (epoch ms) orders the `lost` list. */
@@ -70,6 +81,15 @@ export class Ledger {
     if (before === undefined || RANK[outcome] > RANK[before.outcome]) {
       this.#publishes.set(id, { outcome, at });
     }
+  }
+
+  /**
+   * When the outcome recorded for `id` was learnt (epoch ms; for `'ok'`, when
+   * the publish was acknowledged), or `undefined` for an id never published:
+   * what a test compares with the time of a crash.
+   */
+  publishedAt(id: string): number | undefined {
+    return this.#publishes.get(id)?.at;
   }
 
   /**
@@ -100,9 +120,19 @@ export class Ledger {
     else deliveries.push({ consumer, at });
   }
 
-  /** Records a fault (a connection reset, a Redis restart) so {@link check} can time the resume. */
-  fault(name: string, at: number = Date.now()): void {
-    this.#faults.push({ name, at });
+  /**
+   * Records a fault (a connection reset, a Redis restart) so {@link check} can
+   * time the resume; `at` is when it hit, or when it ended (a healed network,
+   * a restarted process), whichever the test wants timed.
+   */
+  fault(name: string, at: number = Date.now(), options: FaultOptions = {}): void {
+    this.#faults.push({ name, at, resumedBy: options.resumedBy });
+  }
+
+  /** When `fault` (the last recorded under that name) resumed, in ms after it; `undefined` while it has not. */
+  resumedAfter(fault: string): number | undefined {
+    const recorded = this.#faults.findLast(({ name }) => name === fault);
+    return recorded === undefined ? undefined : this.#resume(recorded);
   }
 
   /**
@@ -128,7 +158,6 @@ export class Ledger {
     let delivered = 0;
     const duplicated = new Map<string, readonly string[]>();
     const unexpected: string[] = [];
-    const times: number[] = [];
     for (const [id, deliveries] of this.#deliveries) {
       delivered += deliveries.length;
       if (deliveries.length > 1)
@@ -137,17 +166,69 @@ export class Ledger {
           deliveries.map((d) => d.consumer),
         );
       if (!this.#publishes.has(id)) unexpected.push(id);
-      for (const { at } of deliveries) times.push(at);
     }
 
-    // Faults are few and deliveries many: one scan per fault is plenty.
-    const resumeMs = this.#faults.map(({ name, at }): ResumeTime => {
-      let first = Infinity;
-      for (const time of times) if (time >= at && time < first) first = time;
-      return { fault: name, ms: first === Infinity ? undefined : first - at };
-    });
-
+    const resumeMs = this.#faults.map((fault): ResumeTime => ({
+      fault: fault.name,
+      ms: this.#resume(fault),
+    }));
     return { published, delivered, lost, duplicated, unexpected, resumeMs };
+  }
+
+  /**
+   * The report as a table for a long run: one row per fault with when it hit
+   * (seconds after `startedAt`) and its time to resume, then {@link line}.
+   *
+   * @throws {Error} as {@link check} does.
+   */
+  table(startedAt: number): string {
+    const report = this.check();
+    const width = Math.max(5, ...this.#faults.map(({ name }) => name.length));
+    const rows = this.#faults.map(({ name, at }, index) => {
+      const ms = report.resumeMs[index]?.ms;
+      const when = `${((at - startedAt) / 1_000).toFixed(1)} s`.padStart(8);
+      return `${name.padEnd(width)}  ${when}  ${ms === undefined ? 'never' : `${ms} ms`}`;
+    });
+    return [
+      `${'fault'.padEnd(width)}  ${'at'.padStart(8)}  resumed after`,
+      ...rows,
+      this.line(),
+    ].join('\n');
+  }
+
+  // Faults are few and deliveries many: one scan per fault is plenty.
+  #resume({
+    at,
+    resumedBy,
+  }: {
+    at: number;
+    resumedBy: FaultOptions['resumedBy'];
+  }): number | undefined {
+    let first: number;
+    if (resumedBy === 'publisher') {
+      first = Infinity;
+      for (const published of this.#publishes.values()) {
+        if (published.outcome === 'ok' && published.at >= at) first = Math.min(first, published.at);
+      }
+    } else if (resumedBy === undefined) {
+      first = this.#firstDelivery(at, () => true);
+    } else {
+      // Every one of them must be back: the slowest sets the time.
+      first = Math.max(
+        ...resumedBy.map((consumer) => this.#firstDelivery(at, (c) => c === consumer)),
+      );
+    }
+    return first === Infinity ? undefined : first - at;
+  }
+
+  #firstDelivery(at: number, by: (consumer: string) => boolean): number {
+    let first = Infinity;
+    for (const deliveries of this.#deliveries.values()) {
+      for (const delivery of deliveries) {
+        if (delivery.at >= at && delivery.at < first && by(delivery.consumer)) first = delivery.at;
+      }
+    }
+    return first;
   }
 
   /**

@@ -1,9 +1,10 @@
 import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
-import { delay } from '../../internal/abort.js';
+import { delay, raceAbort } from '../../internal/abort.js';
 import {
   closeConnection,
   duplicateClient,
+  endConnection,
   type RedisClient,
 } from '../../internal/redis/connection.js';
 import { scrubRedisError } from '../../internal/redis/scrub-error.js';
@@ -22,6 +23,12 @@ export class BlockingReader {
   readonly #silentAfterMs: number;
   #clientId: number | undefined;
   #reading = false;
+  /**
+   * Aborted when a stop gives up on the read: a read waiting in ioredis's
+   * offline queue while Redis is down is never settled by ioredis once the
+   * connection is dropped, and must not hold the stop for ever.
+   */
+  readonly #givenUp = new AbortController();
 
   /**
    * @param outage - told of every dropped connection or failed reconnect, and
@@ -47,7 +54,9 @@ export class BlockingReader {
   }
 
   async read(command: string, args: readonly (string | number)[]): Promise<unknown> {
-    this.#clientId ??= Number(await this.#client.call('CLIENT', ['ID']));
+    this.#clientId ??= Number(
+      await raceAbort(this.#client.call('CLIENT', ['ID']), this.#givenUp.signal),
+    );
     this.#reading = true;
     // A peer that vanished without FIN or RST (a dead host, a dropped NAT
     // entry) leaves a blocking read waiting for ever: TCP only notices after
@@ -61,7 +70,7 @@ export class BlockingReader {
     }, this.#silentAfterMs);
     try {
       // Buffers: entry values are checked for UTF-8 when the reply is parsed.
-      return await this.#client.callBuffer(command, [...args]);
+      return await raceAbort(this.#client.callBuffer(command, [...args]), this.#givenUp.signal);
     } catch (error) {
       throw scrubRedisError(error);
     } finally {
@@ -87,8 +96,12 @@ export class BlockingReader {
       ),
     ]);
     grace.abort();
-    // The read was resent on a new connection, say: dropping it ends the read.
-    if (!ended) dropConnection(this.#client, false);
+    // The read was resent on a new connection, or waits for Redis to come
+    // back: dropping the connection ends the first, giving up the second.
+    if (!ended) {
+      dropConnection(this.#client, false);
+      this.#givenUp.abort();
+    }
     await loop;
   }
 
@@ -104,7 +117,7 @@ export class BlockingReader {
  * then dials again and resends the read it had in flight.
  */
 function dropConnection(client: RedisClient, reconnect: boolean): void {
-  if (!reconnect) client.disconnect();
+  if (!reconnect) endConnection(client);
   if (client instanceof Redis) (client.stream as Socket | undefined)?.destroy();
   else if (reconnect) client.disconnect(true);
 }

@@ -4,14 +4,17 @@ import { errorText, invokeHandler } from '../handler-outcome.js';
 import type {
   MessageHandler,
   SubscriptionSpec,
+  SubscriptionStats,
   TransportMessage,
   TransportSubscription,
 } from '../transport.js';
 import { redisBackoffMs, type SubscriptionHost } from './held-message.js';
 import { PAYLOAD_FIELD } from './keys.js';
 import { BlockingReader } from './blocking-reader.js';
+import { MissedEntries } from './missed-entries.js';
 import { ReadOutage } from './read-outage.js';
-import { parseEntries, parseReadReply, type StreamEntry } from './stream-reply.js';
+import { TrimLosses } from './trim-losses.js';
+import { parseReadReply, type StreamEntry } from './stream-reply.js';
 
 /**
  * A broadcast subscriber on Redis: reads the topics' streams without a
@@ -20,9 +23,13 @@ import { parseEntries, parseReadReply, type StreamEntry } from './stream-reply.j
  * same streams serve durable groups, so publishers need not know who listens.
  *
  * Best effort: a failed handler is logged, not retried; nothing is kept for a
- * subscriber that is not running; a subscriber that falls further behind
- * than the stream's `maxLen` misses what was trimmed. After a dropped
- * connection it resumes where it was, so an outage loses nothing Redis kept.
+ * subscriber that is not running. After a dropped or silent connection it
+ * reconnects by itself and resumes after the last entry it read, so an outage
+ * loses nothing the stream still holds. What it misses because trimming
+ * (`maxLen`) removed entries before it read them, during an outage or while
+ * it lags, is counted and reported as trimmed (`onTrimmed`, `stats().trimmed`)
+ * after each reconnection and at each housekeeping round (every
+ * `claimIdleMs / 2`), at the latest once it catches up (ADR 0020).
  */
 export class BroadcastSubscription implements TransportSubscription {
   readonly #spec: SubscriptionSpec;
@@ -30,6 +37,11 @@ export class BroadcastSubscription implements TransportSubscription {
   readonly #host: SubscriptionHost;
   readonly #reader: BlockingReader;
   readonly #outage: ReadOutage;
+  readonly #missed: MissedEntries;
+  readonly #trimLosses: TrimLosses;
+  /** Set by a reconnection or a housekeeping round: count what was missed before the next read. */
+  #checkDue = false;
+  #housekeeping: ReturnType<typeof setInterval> | undefined;
   /** Where each stream is read from next, by key. */
   readonly #positions = new Map<string, string>();
   readonly #topicOf = new Map<string, string>();
@@ -45,7 +57,15 @@ export class BroadcastSubscription implements TransportSubscription {
     this.#handler = handler;
     this.#host = host;
     for (const topic of spec.topics) this.#topicOf.set(host.keys.stream(topic), topic);
-    this.#outage = new ReadOutage(spec, host.options.logger);
+    this.#outage = new ReadOutage(spec, host.options.logger, () => {
+      this.#checkDue = true;
+    });
+    this.#missed = new MissedEntries(host.link);
+    this.#trimLosses = new TrimLosses(
+      spec,
+      host.options.logger,
+      `broadcast subscriber "${spec.consumer}" read them`,
+    );
     this.#reader = new BlockingReader(
       host.link,
       this.#outage,
@@ -62,21 +82,26 @@ export class BroadcastSubscription implements TransportSubscription {
     const subscription = new BroadcastSubscription(spec, handler, host);
     try {
       for (const key of subscription.#topicOf.keys()) {
-        const [last] = parseEntries(
-          await host.link.call('subscribe', ['XREVRANGE', key, '+', '-', 'COUNT', 1]),
-        );
-        subscription.#positions.set(key, last?.id ?? '0-0');
+        subscription.#positions.set(key, await subscription.#missed.start(key));
       }
     } catch (error) {
       await subscription.#reader.close(host.options.commandTimeoutMs);
       throw error;
     }
+    const round = setInterval(
+      () => {
+        subscription.#checkDue = true;
+      },
+      Math.max(10, spec.claimIdleMs / 2),
+    );
+    round.unref();
+    subscription.#housekeeping = round;
     subscription.#loop = subscription.#readLoop();
     return subscription;
   }
 
-  stats(): { readonly inFlight: number; readonly pending: number } {
-    return { inFlight: this.#running.size, pending: 0 };
+  stats(): SubscriptionStats {
+    return { inFlight: this.#running.size, pending: 0, trimmed: this.#trimLosses.total };
   }
 
   stop(options: { readonly drain?: boolean; readonly signal?: AbortSignal } = {}): Promise<void> {
@@ -86,6 +111,7 @@ export class BroadcastSubscription implements TransportSubscription {
 
   async #stop(drain: boolean, signal: AbortSignal | undefined): Promise<void> {
     this.#halt.abort();
+    clearInterval(this.#housekeeping);
     this.#slotFreed?.();
     await this.#reader.interrupt(this.#loop);
     try {
@@ -117,6 +143,7 @@ export class BroadcastSubscription implements TransportSubscription {
         continue;
       }
       try {
+        if (this.#checkDue) await this.#countMissed();
         const reply = await this.#read(Math.ceil(free / this.#positions.size));
         this.#outage.succeeded();
         if (this.#stopped()) return;
@@ -125,6 +152,7 @@ export class BroadcastSubscription implements TransportSubscription {
           if (topic === undefined) continue;
           for (const entry of entries) {
             this.#positions.set(key, entry.id);
+            this.#missed.read(key);
             const payload = entry.fields?.get(PAYLOAD_FIELD);
             if (payload === undefined) continue;
             const message = { id: entry.id, topic, payload, deliveryCount: 1 };
@@ -144,6 +172,19 @@ export class BroadcastSubscription implements TransportSubscription {
           'broadcast read failed; retrying',
         );
         await delay(redisBackoffMs(failures), this.#halt.signal).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Reports what trimming removed before this subscriber read it; a failed look is tried at the next round. */
+  async #countMissed(): Promise<void> {
+    this.#checkDue = false;
+    for (const [key, position] of this.#positions) {
+      try {
+        const missed = await this.#missed.check(key, position);
+        this.#trimLosses.found(this.#topicOf.get(key) ?? key, { unread: missed });
+      } catch (error) {
+        this.#host.link.noteError(error);
       }
     }
   }

@@ -105,7 +105,11 @@ export class DurableSubscription implements TransportSubscription {
     this.#topicStreams = this.#streams.filter((stream) => !stream.redrive);
     for (const stream of this.#streams) this.#history.set(stream, '0');
     this.#outage = new ReadOutage(spec, host.options.logger);
-    this.#trimLosses = new TrimLosses(spec, host.options.logger);
+    this.#trimLosses = new TrimLosses(
+      spec,
+      host.options.logger,
+      `group "${spec.group}" acknowledged them`,
+    );
     this.#reader = new BlockingReader(
       host.link,
       this.#outage,

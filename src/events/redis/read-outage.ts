@@ -11,14 +11,17 @@ import type { SubscriptionSpec } from '../transport.js';
 export class ReadOutage {
   readonly #spec: SubscriptionSpec;
   readonly #logger: Logger;
+  readonly #onResumed: () => void;
   #failures = 0;
   #since = 0;
   /** A vanished group was reported and no read has succeeded since. */
   #lossReported = false;
 
-  constructor(spec: SubscriptionSpec, logger: Logger) {
+  /** @param onResumed - called first whenever an outage ends (the subscription's own follow-up). */
+  constructor(spec: SubscriptionSpec, logger: Logger, onResumed: () => void = () => undefined) {
     this.#spec = spec;
     this.#logger = logger;
+    this.#onResumed = onResumed;
   }
 
   /** A read failed; returns how many in a row. */
@@ -33,6 +36,7 @@ export class ReadOutage {
     if (this.#failures === 0) return;
     const info = { failures: this.#failures, downMs: Date.now() - this.#since };
     this.#failures = 0;
+    this.#onResumed();
     this.#logger.info({ group: this.#spec.group, ...info }, 'event stream reads resumed');
     try {
       this.#spec.onReconnected?.(info);

@@ -1,12 +1,28 @@
+import { randomUUID } from 'node:crypto';
 import type { DedupeStore } from '../dedupe.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisLink } from './redis-link.js';
 
 /**
+ * Claims a key for a lease, with a token only this claim knows: `SET NX PX`,
+ * or, when the key is set already, whether it holds this very token. ioredis
+ * resends a command whose reply was lost with its connection; the second run
+ * of a claim that reached Redis the first time finds its own token and is
+ * still granted, where a plain `SET NX` would call the consumer's own claim a
+ * duplicate and its event would be acknowledged without its handler.
+ * KEYS[1] the key; ARGV[1] the token, ARGV[2] the lease in ms.
+ */
+const CLAIM = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+return 0`;
+
+/**
  * A {@link DedupeStore} every consumer of a group shares: `SET key NX PX` on
  * the transport's Redis, so an event handled by one process is not handled
  * again by another (a duplicate publish, a redelivery after an ack was lost).
- * Keys: `<prefix>:dedupe:<group>:<event id>`; they expire on their own.
+ * Keys: `<prefix>:dedupe:<group>:<event id>`, holding `claimed:<token>` while
+ * a handler runs and `handled` after; they expire on their own.
  */
 export class RedisDedupeStore implements DedupeStore {
   readonly #link: RedisLink;
@@ -19,14 +35,14 @@ export class RedisDedupeStore implements DedupeStore {
 
   async claim(key: string, leaseMs: number): Promise<boolean> {
     const reply = await this.#link.call('claim an event id', [
-      'SET',
+      'EVAL',
+      CLAIM,
+      1,
       this.#keys.dedupe(key),
-      'claimed',
-      'NX',
-      'PX',
+      `claimed:${randomUUID()}`,
       Math.max(1, Math.ceil(leaseMs)),
     ]);
-    return reply === 'OK';
+    return Number(reply) === 1;
   }
 
   async complete(key: string, ttlMs: number): Promise<void> {

@@ -9,6 +9,9 @@ import { withDeadline } from '../../internal/redis/deadline.js';
 import { scrubRedisError } from '../../internal/redis/scrub-error.js';
 import type { ResolvedRedisOptions } from './redis-options.js';
 
+/** A command waiting for the connection: sent once it is ready, or failed once it is closed. */
+type Queued = { readonly send: () => void; readonly fail: (error: Error) => void };
+
 /** One command of a `MULTI`: the name, then its arguments. */
 export type Command = readonly [string, ...(string | number)[]];
 
@@ -25,9 +28,15 @@ export class RedisLink {
   readonly #owned: boolean;
   readonly #timeoutMs: number;
   #lastError: string | undefined;
-  #ready: Promise<void> | undefined;
+  /** Commands waiting for the connection to be ready (see {@link RedisLink.#whenReady}). */
+  readonly #queued = new Set<Queued>();
+  #watching = false;
   /** Commands awaiting a reply under {@link RedisLink.#deadline}, with when they are overdue. */
-  readonly #waiting = new Set<{ readonly dueAt: number; readonly expire: () => void }>();
+  readonly #waiting = new Set<{
+    readonly dueAt: number;
+    readonly expire: () => void;
+    readonly fail: (error: Error) => void;
+  }>();
   #sweep: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: ResolvedRedisOptions) {
@@ -100,10 +109,26 @@ export class RedisLink {
     });
   }
 
-  close(): Promise<void> {
+  /**
+   * Closes the connection if the link opened it. Then nothing more can
+   * arrive on it: commands still waiting (for the connection, or for a reply
+   * ioredis will never settle once it stops reconnecting) fail now, so no
+   * caller waits for ever and no timer is left. A client the caller owns
+   * keeps running, and so do the commands on it, each bounded by its
+   * deadline as before.
+   */
+  async close(): Promise<void> {
+    if (!this.#owned) return;
+    await closeConnection(this.client, this.#timeoutMs);
+    const closed = new Error('the connection was closed');
+    const queued = [...this.#queued];
+    this.#queued.clear();
+    for (const entry of queued) entry.fail(closed);
+    const waiting = [...this.#waiting];
+    this.#waiting.clear();
+    for (const entry of waiting) entry.fail(closed);
     clearInterval(this.#sweep);
     this.#sweep = undefined;
-    return this.#owned ? closeConnection(this.client, this.#timeoutMs) : Promise.resolve();
   }
 
   async #run<T>(
@@ -112,22 +137,16 @@ export class RedisLink {
     send: () => Promise<T>,
   ): Promise<T> {
     throwIfAborted(signal);
-    // Set when the caller stops waiting: a command still waiting for the
-    // connection is then never written, not even once Redis is back.
-    let abandoned = false;
-    const attempt =
-      this.client.status === 'ready'
-        ? send()
-        : this.#whenReady().then(() => {
-            if (abandoned) throw new Error('not sent: the caller stopped waiting');
-            return send();
-          });
+    const queued = this.client.status === 'ready' ? undefined : this.#whenReady(send);
+    const attempt = queued?.attempt ?? send();
     try {
       return await (signal === undefined
         ? this.#deadline(attempt, operation)
         : withDeadline(attempt, this.#timeoutMs, `Redis ${operation}`, signal));
     } catch (error) {
-      abandoned = true;
+      // The caller stopped waiting: a command still waiting for the
+      // connection is never written, not even once Redis is back.
+      queued?.cancel();
       if (error instanceof SwitchboardError) throw error;
       scrubRedisError(error);
       this.noteError(error);
@@ -153,6 +172,7 @@ export class RedisLink {
             new TimeoutError(`Redis ${operation} took longer than ${timeoutMs} ms`, { timeoutMs }),
           );
         },
+        fail: reject,
       };
       this.#waiting.add(entry);
       this.#sweep ??= this.#startSweep();
@@ -191,30 +211,65 @@ export class RedisLink {
     return sweep;
   }
 
-  /** One shared wait per outage, so a thousand publishes during it add one listener, not a thousand. */
-  #whenReady(): Promise<void> {
+  /**
+   * Sends `send` once the connection is ready. Until then the command waits
+   * in {@link RedisLink.#queued}, and `cancel` drops it from there, with its
+   * arguments: a flood of publishes timing out during a long outage holds
+   * only those still waiting, never every one ever tried. The connection is
+   * watched by one pair of listeners per outage, not one per command.
+   */
+  #whenReady<T>(send: () => Promise<T>): {
+    readonly attempt: Promise<T>;
+    readonly cancel: () => void;
+  } {
     const { client } = this;
-    if (client.status === 'ready') return Promise.resolve();
-    if (client.status === 'end') return Promise.reject(new Error('the connection was closed'));
-    if (client.status === 'wait') void client.connect().catch(() => undefined);
-    this.#ready ??= new Promise<void>((resolve, reject) => {
-      const settle = (error?: Error): void => {
-        client.off('ready', onReady);
-        client.off('end', onEnd);
-        this.#ready = undefined;
-        if (error === undefined) resolve();
-        else reject(error);
+    let queued: Queued | undefined;
+    const attempt = new Promise<T>((resolve, reject) => {
+      queued = {
+        send: () => {
+          send().then(resolve, reject);
+        },
+        fail: reject,
       };
-      const onReady = (): void => {
-        settle();
-      };
-      const onEnd = (): void => {
-        settle(new Error('the connection was closed'));
-      };
-      // Not 'error': ioredis reports each failed reconnect there and goes on trying.
-      client.on('ready', onReady);
-      client.on('end', onEnd);
     });
-    return this.#ready;
+    const entry = queued as Queued;
+    if (client.status === 'end') {
+      entry.fail(new Error('the connection was closed'));
+      return { attempt, cancel: () => undefined };
+    }
+    this.#queued.add(entry);
+    if (!this.#watching) this.#watchConnection();
+    if (client.status === 'wait') void client.connect().catch(() => undefined);
+    return {
+      attempt,
+      cancel: () => {
+        this.#queued.delete(entry);
+      },
+    };
+  }
+
+  #watchConnection(): void {
+    const { client } = this;
+    this.#watching = true;
+    const settle = (error?: Error): void => {
+      client.off('ready', onReady);
+      client.off('end', onEnd);
+      this.#watching = false;
+      const queued = [...this.#queued];
+      this.#queued.clear();
+      for (const entry of queued) {
+        if (error === undefined) entry.send();
+        else entry.fail(error);
+      }
+    };
+    const onReady = (): void => {
+      settle();
+    };
+    const onEnd = (): void => {
+      settle(new Error('the connection was closed'));
+    };
+    // Not 'error': ioredis reports each failed reconnect there and goes on trying.
+    client.on('ready', onReady);
+    client.on('end', onEnd);
   }
 }

@@ -28,8 +28,8 @@ const PASSWORD = 'app-secret';
 const SDK_COMMANDS = [
   // events: publish, consumer groups, leases, dead letters, lag, dedupe
   'xadd', 'xreadgroup', 'xread', 'xack', 'xclaim', 'xautoclaim', 'xpending', 'xrange',
-  'xrevrange', 'xdel', 'xgroup|create', 'xgroup|delconsumer', 'xinfo|groups', 'xinfo|stream',
-  'xinfo|consumers', 'multi', 'exec', 'eval', 'set', 'del', 'sadd', 'smembers', 'hget', 'hset',
+  'xdel', 'xgroup|create', 'xgroup|delconsumer', 'xinfo|groups', 'xinfo|stream',
+  'xinfo|consumers', 'multi', 'exec', 'eval', 'set', 'get', 'del', 'sadd', 'smembers', 'hget', 'hset',
   'hdel', 'client|id', 'client|unblock',
   // the registry store's scripts and change notifications
   'zadd', 'zrem', 'zscore', 'zrangebyscore', 'time', 'publish', 'subscribe',

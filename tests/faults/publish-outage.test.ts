@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterEach, expect, it } from 'vitest';
+import {
+  EventBus,
+  EventSubscriber,
+  ProductEvents,
+  isSwitchboardError,
+  redisTransport,
+  type EventEnvelope,
+} from 'switchboard';
+import { startRedisServer } from 'switchboard/testing';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { activeResources, expectResourcesBack } from '../support/guard.js';
+import { mib, settledHeapUsed } from '../support/heap.js';
+import { Ledger } from '../support/ledger.js';
+import { waitFor } from '../support/wait-for.js';
+
+// Redis becomes unreachable (every connection reset, new ones refused) while
+// a service keeps publishing: 20,000 publishes of 1 KB events during the
+// outage. Each must fail fast with a typed error within the command timeout,
+// and none may be kept anywhere: not in the transport, not in ioredis's
+// offline queue (the transport only writes once the connection is ready),
+// not as memory that grows with every attempt. None is written once Redis is
+// back. Closing everything while Redis is still away must not hang, and must
+// leave no timer or socket behind.
+
+const closers: (() => unknown)[] = [];
+
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+const COMMAND_TIMEOUT_MS = 100;
+const FLOOD = 20_000;
+const WAVE = 1_000;
+/** A full collection can leave a little behind: far less than one 1 KB event per attempt (20 MB). */
+const HEAP_GROWTH_BOUND = 4 * 2 ** 20;
+/** The timeout is swept every quarter of it; a loaded event loop runs late. */
+const SETTLE_SLACK_MS = 1_000;
+
+function product(id: string, productId: number, name = 'Pen'): EventEnvelope {
+  return ProductEvents.created.create(
+    { productId, name, price: 2, createdBy: 7, category: 'office' },
+    { id },
+  );
+}
+
+/** Far above the stop's 250 ms grace: a close that waits for Redis to come back never ends. */
+const CLOSE_BOUND_MS = 10_000;
+
+/** Runs `work`, failing (instead of hanging until the test times out) after `ms`. */
+async function bounded(what: string, ms: number, work: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      work(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error(`not within ${ms} ms: ${what}`));
+        }, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Redis unreachable: connections reset, new ones refused until `pass`. */
+async function cut(proxy: FaultProxy): Promise<void> {
+  await proxy.set({ kind: 'refuse' });
+  await proxy.resetAll();
+}
+
+it('publishing while Redis is unreachable: typed errors within the timeout, bounded memory and queues, nothing written later, close() leaves nothing', async () => {
+  const server = await startRedisServer();
+  closers.push(() => server.stop());
+  const proxy = await startFaultProxy({ port: server.port });
+  closers.push(() => proxy.close());
+  const baseline = activeResources();
+  const prefix = `outage-${randomUUID()}`;
+  const ledger = new Ledger();
+
+  // The publisher's client is ours, made as the transport makes its own
+  // (ioredis defaults), so the test can watch ioredis's queues.
+  const publisherClient = new Redis(proxy.url);
+  publisherClient.on('error', () => undefined);
+  const publisher = new EventBus({
+    source: 'test',
+    transport: redisTransport({
+      client: publisherClient,
+      prefix,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+    }),
+  });
+  const consumerBus = new EventBus({
+    source: 'test',
+    transport: redisTransport({ url: proxy.url, prefix, blockMs: 200, commandTimeoutMs: 500 }),
+  });
+  const subscriber = new EventSubscriber(consumerBus, {
+    group: 'stock',
+    consumer: 'c1',
+    claimIdleMs: 1_000,
+  });
+  subscriber.on(ProductEvents.created, (event) => {
+    ledger.delivered(event.id, 'c1');
+  });
+  await subscriber.start();
+
+  let productId = 0;
+  for (let i = 0; i < 100; i++) {
+    await ledger.track(`before-${i}`, publisher.publish(product(`before-${i}`, ++productId)));
+  }
+  await waitFor('the first 100 delivered', 10_000, () => ledger.check().delivered === 100);
+  const heapBefore = await settledHeapUsed();
+
+  await cut(proxy);
+  ledger.fault('unreachable');
+  await waitFor('the publisher seeing the drop', 5_000, () => publisherClient.status !== 'ready');
+  const name = 'x'.repeat(1_000);
+  const offline = (): number =>
+    (publisherClient as unknown as { offlineQueue: { length: number } }).offlineQueue.length;
+  let slowestMs = 0;
+  let typed = 0;
+  let maxQueued = 0;
+  let stored = 0;
+  // The ids are known in advance, so the test keeps nothing per attempt that
+  // the heap would count; the ledger learns the outcomes after the heap is read.
+  const floodId = (n: number): string => `flood-${n}`;
+  for (let wave = 0; wave < FLOOD / WAVE; wave++) {
+    await Promise.all(
+      Array.from({ length: WAVE }, async (_, i) => {
+        const event = product(floodId(wave * WAVE + i), ++productId, name);
+        const started = performance.now();
+        try {
+          await publisher.publish(event);
+          stored += 1;
+        } catch (error) {
+          if (isSwitchboardError(error, 'TIMEOUT')) typed += 1;
+        }
+        slowestMs = Math.max(slowestMs, performance.now() - started);
+        maxQueued = Math.max(maxQueued, offline(), publisherClient.commandQueue.length);
+      }),
+    );
+  }
+  const heapAfter = await settledHeapUsed();
+  const growth = heapAfter - heapBefore;
+  // Each was refused with a TimeoutError (asserted below): stored or not, nobody knows.
+  for (let n = 0; n < FLOOD; n++) ledger.published(floodId(n), 'unknown');
+
+  await proxy.set({ kind: 'pass' });
+  ledger.fault('reachable');
+  await waitFor('the publisher back', 10_000, () => publisherClient.status === 'ready');
+  for (let i = 0; i < 100; i++) {
+    await ledger.track(`after-${i}`, publisher.publish(product(`after-${i}`, ++productId)));
+  }
+  await waitFor('the last 100 delivered', 10_000, () => ledger.check().delivered === 200);
+  const length = await publisherClient.xlen(`${prefix}:events:{product}`);
+
+  // A second outage, and everything closed while Redis is away.
+  await cut(proxy);
+  await waitFor('the drop seen', 5_000, () => publisherClient.status !== 'ready');
+  const closing = performance.now();
+  await bounded('closing while Redis is away', CLOSE_BOUND_MS, async () => {
+    await subscriber.stop();
+    await consumerBus.close();
+    await publisher.close();
+  });
+  const closeMs = Math.round(performance.now() - closing);
+  publisherClient.disconnect();
+  await proxy.close();
+  await expectResourcesBack(baseline);
+
+  const report = ledger.check();
+  console.log(
+    `${ledger.line()}; ${FLOOD} publishes during the outage: ${typed} TimeoutError, slowest ${Math.round(slowestMs)} ms; ` +
+      `heap +${mib(growth)} MiB; ioredis queues max ${maxQueued}; stream length ${length}; closed while down in ${closeMs} ms`,
+  );
+  expect(stored).toBe(0);
+  expect(typed).toBe(FLOOD);
+  expect(slowestMs).toBeLessThan(COMMAND_TIMEOUT_MS + SETTLE_SLACK_MS);
+  expect(maxQueued).toBe(0);
+  expect(growth).toBeLessThan(HEAP_GROWTH_BOUND);
+  // Nothing published during the outage was written then or later.
+  expect(length).toBe(200);
+  expect(report.published).toEqual({ ok: 200, failed: 0, unknown: FLOOD });
+  expect(report.lost).toEqual([]);
+  expect(report.unexpected).toEqual([]);
+  expect(report.delivered).toBe(200);
+  expect(report.duplicated.size).toBe(0);
+}, 90_000);
