@@ -150,7 +150,11 @@ export { LeastOutstandingBalancer } from './registry/balancers/least-outstanding
 // registry store
 export { redisRegistryStore } from './registry/redis-registry-store.js';
 export type { RedisRegistryStoreOptions } from './registry/redis-registry-store.js';
-export type { RedisConnection } from './internal/redis/connection.js';
+export type {
+  RedisClusterConnection,
+  RedisConnection,
+  RedisSentinelConnection,
+} from './internal/redis/connection.js';
 
 // events
 export { EventEnvelopeSchema, fromCloudEvent, toCloudEvent } from './events/envelope.js';

@@ -15,7 +15,10 @@ import type { RedisLink } from './redis-link.js';
  * A connection of a subscription's own for blocking reads (`XREAD`/
  * `XREADGROUP … BLOCK` hold their connection while they wait), which can be
  * interrupted at once: `CLIENT UNBLOCK` from the command connection, or, when
- * that cannot reach the read, dropping the connection.
+ * that cannot reach the read, dropping the connection. On a cluster it is a
+ * `Cluster` of its own (ioredis routes each read to the node of its slot and
+ * follows the slot on a failover); the command connection cannot tell which
+ * node holds the read, so a stop drops the connection instead.
  */
 export class BlockingReader {
   readonly #link: RedisLink;
@@ -54,9 +57,11 @@ export class BlockingReader {
   }
 
   async read(command: string, args: readonly (string | number)[]): Promise<unknown> {
-    this.#clientId ??= Number(
-      await raceAbort(this.#client.call('CLIENT', ['ID']), this.#givenUp.signal),
-    );
+    if (this.#client instanceof Redis) {
+      this.#clientId ??= Number(
+        await raceAbort(this.#client.call('CLIENT', ['ID']), this.#givenUp.signal),
+      );
+    }
     this.#reading = true;
     // A peer that vanished without FIN or RST (a dead host, a dropped NAT
     // entry) leaves a blocking read waiting for ever: TCP only notices after
@@ -88,9 +93,11 @@ export class BlockingReader {
         .catch(() => undefined);
     }
     const grace = new AbortController();
+    // Without a CLIENT UNBLOCK (a cluster) nothing ends the read but the drop below.
+    const waitMs = this.#clientId === undefined ? 0 : 250;
     const ended = await Promise.race([
       loop.then(() => true),
-      delay(250, grace.signal).then(
+      delay(waitMs, grace.signal).then(
         () => false,
         () => true,
       ),

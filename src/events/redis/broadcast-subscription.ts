@@ -12,7 +12,9 @@ import { redisBackoffMs, type SubscriptionHost } from './held-message.js';
 import { PAYLOAD_FIELD } from './keys.js';
 import { BlockingReader } from './blocking-reader.js';
 import { MissedEntries } from './missed-entries.js';
+import { readLanes } from './read-lanes.js';
 import { ReadOutage } from './read-outage.js';
+import { ReadSlots } from './read-slots.js';
 import { TrimLosses } from './trim-losses.js';
 import { parseReadReply, type StreamEntry } from './stream-reply.js';
 
@@ -31,12 +33,20 @@ import { parseReadReply, type StreamEntry } from './stream-reply.js';
  * after each reconnection and at each housekeeping round (every
  * `claimIdleMs / 2`), at the latest once it catches up (ADR 0020).
  */
+/** One blocking read loop: every topic on a single Redis, one topic on a cluster. */
+type Lane = {
+  readonly keys: readonly string[];
+  readonly reader: BlockingReader;
+  readonly outage: ReadOutage;
+  loop: Promise<void>;
+};
+
 export class BroadcastSubscription implements TransportSubscription {
   readonly #spec: SubscriptionSpec;
   readonly #handler: MessageHandler;
   readonly #host: SubscriptionHost;
-  readonly #reader: BlockingReader;
-  readonly #outage: ReadOutage;
+  readonly #lanes: readonly Lane[];
+  readonly #slots: ReadSlots;
   readonly #missed: MissedEntries;
   readonly #trimLosses: TrimLosses;
   /** Set by a reconnection or a housekeeping round: count what was missed before the next read. */
@@ -48,8 +58,6 @@ export class BroadcastSubscription implements TransportSubscription {
   readonly #running = new Set<Promise<void>>();
   readonly #handlers = new AbortController();
   readonly #halt = new AbortController();
-  #loop: Promise<void> = Promise.resolve();
-  #slotFreed: (() => void) | undefined;
   #stopping: Promise<void> | undefined;
 
   private constructor(spec: SubscriptionSpec, handler: MessageHandler, host: SubscriptionHost) {
@@ -57,20 +65,23 @@ export class BroadcastSubscription implements TransportSubscription {
     this.#handler = handler;
     this.#host = host;
     for (const topic of spec.topics) this.#topicOf.set(host.keys.stream(topic), topic);
-    this.#outage = new ReadOutage(spec, host.options.logger, () => {
-      this.#checkDue = true;
-    });
     this.#missed = new MissedEntries(host.link);
     this.#trimLosses = new TrimLosses(
       spec,
       host.options.logger,
       `broadcast subscriber "${spec.consumer}" read them`,
     );
-    this.#reader = new BlockingReader(
-      host.link,
-      this.#outage,
-      host.options.blockMs + host.options.commandTimeoutMs,
-    );
+    const keys = [...this.#topicOf.keys()].map((key) => ({ key }));
+    this.#lanes = readLanes(host.link.client, keys).map((lane) => {
+      // After any outage, count what trimming removed meanwhile.
+      const outage = new ReadOutage(spec, host.options.logger, () => {
+        this.#checkDue = true;
+      });
+      const silentAfterMs = host.options.blockMs + host.options.commandTimeoutMs;
+      const reader = new BlockingReader(host.link, outage, silentAfterMs);
+      return { keys: lane.map(({ key }) => key), reader, outage, loop: Promise.resolve() };
+    });
+    this.#slots = new ReadSlots(() => spec.concurrency - this.#running.size, this.#lanes.length);
   }
 
   /** Finds where each stream ends now, then starts reading from there. */
@@ -85,7 +96,7 @@ export class BroadcastSubscription implements TransportSubscription {
         subscription.#positions.set(key, await subscription.#missed.start(key));
       }
     } catch (error) {
-      await subscription.#reader.close(host.options.commandTimeoutMs);
+      await subscription.#closeReaders();
       throw error;
     }
     const round = setInterval(
@@ -96,7 +107,7 @@ export class BroadcastSubscription implements TransportSubscription {
     );
     round.unref();
     subscription.#housekeeping = round;
-    subscription.#loop = subscription.#readLoop();
+    for (const lane of subscription.#lanes) lane.loop = subscription.#readLoop(lane);
     return subscription;
   }
 
@@ -112,8 +123,8 @@ export class BroadcastSubscription implements TransportSubscription {
   async #stop(drain: boolean, signal: AbortSignal | undefined): Promise<void> {
     this.#halt.abort();
     clearInterval(this.#housekeeping);
-    this.#slotFreed?.();
-    await this.#reader.interrupt(this.#loop);
+    this.#slots.wake();
+    await Promise.all(this.#lanes.map((lane) => lane.reader.interrupt(lane.loop)));
     try {
       if (drain) {
         const all = Promise.all(this.#running);
@@ -121,9 +132,14 @@ export class BroadcastSubscription implements TransportSubscription {
       }
     } finally {
       this.#handlers.abort();
-      await this.#reader.close(this.#host.options.commandTimeoutMs);
+      await this.#closeReaders();
       this.#host.onStopped();
     }
+  }
+
+  async #closeReaders(): Promise<void> {
+    const timeoutMs = this.#host.options.commandTimeoutMs;
+    await Promise.all(this.#lanes.map((lane) => lane.reader.close(timeoutMs)));
   }
 
   // A method, not a getter: TypeScript would keep a narrowed value across awaits.
@@ -131,21 +147,19 @@ export class BroadcastSubscription implements TransportSubscription {
     return this.#halt.signal.aborted;
   }
 
-  async #readLoop(): Promise<void> {
+  async #readLoop(lane: Lane): Promise<void> {
     const logger = this.#host.options.logger;
     while (!this.#stopped()) {
-      const free = this.#spec.concurrency - this.#running.size;
-      if (free <= 0) {
-        await new Promise<void>((resolve) => {
-          this.#slotFreed = resolve;
-        });
-        this.#slotFreed = undefined;
+      if (this.#slots.available() <= 0) {
+        await this.#slots.wait();
         continue;
       }
+      const share = this.#slots.take();
+      let failures = 0;
       try {
         if (this.#checkDue) await this.#countMissed();
-        const reply = await this.#read(Math.ceil(free / this.#positions.size));
-        this.#outage.succeeded();
+        const reply = await this.#read(lane, Math.ceil(share / lane.keys.length));
+        lane.outage.succeeded();
         if (this.#stopped()) return;
         for (const [key, entries] of reply) {
           const topic = this.#topicOf.get(key);
@@ -165,12 +179,16 @@ export class BroadcastSubscription implements TransportSubscription {
         }
       } catch (error) {
         if (this.#stopped()) return;
-        const failures = this.#outage.failed();
+        failures = lane.outage.failed();
         this.#host.link.noteError(error);
         logger.warn(
           { consumer: this.#spec.consumer, failures, error: errorText(error) },
           'broadcast read failed; retrying',
         );
+      } finally {
+        this.#slots.release(share);
+      }
+      if (failures > 0) {
         await delay(redisBackoffMs(failures), this.#halt.signal).catch(() => undefined);
       }
     }
@@ -189,9 +207,9 @@ export class BroadcastSubscription implements TransportSubscription {
     }
   }
 
-  async #read(count: number): Promise<Map<string, StreamEntry[]>> {
-    const keys = [...this.#positions.keys()];
-    const reply = await this.#reader.read('XREAD', [
+  async #read(lane: Lane, count: number): Promise<Map<string, StreamEntry[]>> {
+    const { keys } = lane;
+    const reply = await lane.reader.read('XREAD', [
       'COUNT',
       count,
       'BLOCK',
@@ -213,7 +231,7 @@ export class BroadcastSubscription implements TransportSubscription {
             'broadcast handler failed (not retried)',
           );
         }
-        this.#slotFreed?.();
+        this.#slots.wake();
       },
     );
     this.#running.add(done);

@@ -19,11 +19,23 @@ import {
 } from './held-message.js';
 import { MESSAGE_ID_FIELD, PAYLOAD_FIELD } from './keys.js';
 import { BlockingReader } from './blocking-reader.js';
+import { readLanes } from './read-lanes.js';
 import { ReadOutage } from './read-outage.js';
+import { ReadSlots } from './read-slots.js';
 import { TrimLosses } from './trim-losses.js';
 import { isRedisError, parseReadReply, type StreamEntry } from './stream-reply.js';
 
 type Running = { readonly held: HeldMessage; readonly done: Promise<void> };
+
+/** One blocking read loop: all the topics' streams on a single Redis, one topic on a cluster. */
+type Lane = {
+  readonly streams: readonly StreamRef[];
+  readonly reader: BlockingReader;
+  readonly outage: ReadOutage;
+  /** Its streams (redrive streams included) whose own pending history is still to be read, and after which id. */
+  readonly history: Map<StreamRef, string>;
+  loop: Promise<void>;
+};
 
 /**
  * One consumer of a consumer group on Redis Streams.
@@ -54,13 +66,11 @@ export class DurableSubscription implements TransportSubscription {
   readonly #streams: readonly StreamRef[];
   readonly #byKey: ReadonlyMap<string, StreamRef>;
   readonly #topicStreams: readonly StreamRef[];
-  readonly #reader: BlockingReader;
-  readonly #outage: ReadOutage;
+  readonly #lanes: readonly Lane[];
+  readonly #slots: ReadSlots;
   /** The last entry read from each topic stream: where a vanished group is re-created. */
   readonly #lastRead = new Map<string, string>();
   readonly #claimCursors = new Map<string, string>();
-  /** Streams whose own pending history is still to be read, and after which id. */
-  readonly #history = new Map<StreamRef, string>();
   readonly #buffered: HeldMessage[] = [];
   readonly #running = new Map<string, Running>();
   readonly #retrying = new Map<string, HeldMessage>();
@@ -73,10 +83,8 @@ export class DurableSubscription implements TransportSubscription {
   readonly #handlers = new AbortController();
   /** Aborts the read loop's waits when the subscription stops. */
   readonly #halt = new AbortController();
-  #loop: Promise<void> = Promise.resolve();
   /** Housekeeping rounds and retries under way: they may take entries a draining stop must run. */
   readonly #background = new Set<Promise<void>>();
-  #slotFreed: (() => void) | undefined;
   #housekeeping = false;
   #rounds = 0;
   /** As of the last housekeeping round. */
@@ -103,18 +111,21 @@ export class DurableSubscription implements TransportSubscription {
     ]);
     this.#byKey = new Map(this.#streams.map((stream) => [stream.key, stream]));
     this.#topicStreams = this.#streams.filter((stream) => !stream.redrive);
-    for (const stream of this.#streams) this.#history.set(stream, '0');
-    this.#outage = new ReadOutage(spec, host.options.logger);
     this.#trimLosses = new TrimLosses(
       spec,
       host.options.logger,
       `group "${spec.group}" acknowledged them`,
     );
-    this.#reader = new BlockingReader(
-      host.link,
-      this.#outage,
-      host.options.blockMs + host.options.commandTimeoutMs,
-    );
+    this.#lanes = readLanes(host.link.client, this.#topicStreams).map((streams) => {
+      const outage = new ReadOutage(spec, host.options.logger);
+      const topics = new Set(streams.map((stream) => stream.topic));
+      const history = new Map<StreamRef, string>();
+      for (const stream of this.#streams) if (topics.has(stream.topic)) history.set(stream, '0');
+      const silentAfterMs = host.options.blockMs + host.options.commandTimeoutMs;
+      const reader = new BlockingReader(host.link, outage, silentAfterMs);
+      return { streams, reader, outage, history, loop: Promise.resolve() };
+    });
+    this.#slots = new ReadSlots(() => this.#freeSlots(), this.#lanes.length);
   }
 
   /** Creates the groups, then starts reading; rejects (and cleans up) if the groups cannot be created. */
@@ -127,7 +138,7 @@ export class DurableSubscription implements TransportSubscription {
     try {
       await subscription.#createGroups(false);
     } catch (error) {
-      await subscription.#reader.close(host.options.commandTimeoutMs);
+      await subscription.#closeReaders();
       throw error;
     }
     subscription.#begin();
@@ -161,7 +172,12 @@ export class DurableSubscription implements TransportSubscription {
     renew.unref();
     claim.unref();
     this.#intervals = [renew, claim];
-    this.#loop = this.#readLoop();
+    for (const lane of this.#lanes) lane.loop = this.#readLoop(lane);
+  }
+
+  async #closeReaders(): Promise<void> {
+    const timeoutMs = this.#host.options.commandTimeoutMs;
+    await Promise.all(this.#lanes.map((lane) => lane.reader.close(timeoutMs)));
   }
 
   async #stop(drain: boolean, signal: AbortSignal | undefined): Promise<void> {
@@ -170,8 +186,8 @@ export class DurableSubscription implements TransportSubscription {
     // Waiting for a retry: left pending, taken over after claimIdleMs.
     this.#retrying.clear();
     if (!drain) this.#abandon();
-    this.#slotFreed?.();
-    await this.#reader.interrupt(this.#loop);
+    this.#slots.wake();
+    await Promise.all(this.#lanes.map((lane) => lane.reader.interrupt(lane.loop)));
     try {
       if (drain) {
         const drained = this.#drain();
@@ -180,7 +196,7 @@ export class DurableSubscription implements TransportSubscription {
     } finally {
       this.#abandon();
       for (const interval of this.#intervals) clearInterval(interval);
-      await this.#reader.close(this.#host.options.commandTimeoutMs);
+      await this.#closeReaders();
       // Only if it holds nothing (what it holds is taken over after claimIdleMs),
       // and not worth waiting for Redis over.
       if (this.#host.link.connected) {
@@ -245,14 +261,10 @@ export class DurableSubscription implements TransportSubscription {
     return start === 'latest' ? '$' : start === 'earliest' ? '0' : start.afterId;
   }
 
-  async #readLoop(): Promise<void> {
+  async #readLoop(lane: Lane): Promise<void> {
     while (!this.#stopped()) {
-      const free = this.#freeSlots();
-      if (free <= 0) {
-        await new Promise<void>((resolve) => {
-          this.#slotFreed = resolve;
-        });
-        this.#slotFreed = undefined;
+      if (this.#slots.available() <= 0) {
+        await this.#slots.wait();
         // Let the other handlers finishing in this turn free their slots too:
         // one read of ten entries, not ten reads of one.
         await new Promise((resolve) => setImmediate(resolve));
@@ -260,20 +272,25 @@ export class DurableSubscription implements TransportSubscription {
       }
       try {
         // First what this consumer held before a restart under the same name.
-        if (this.#history.size > 0) {
-          await this.#readOwnHistory(free);
+        if (lane.history.size > 0) {
+          await this.#readOwnHistory(lane.history, this.#slots.available());
           continue;
         }
-        // COUNT applies to each stream: split the free slots between them.
-        const reply = await this.#read(Math.ceil(free / this.#topicStreams.length));
-        this.#outage.succeeded();
-        if (!this.#abandoned()) this.#accept(reply);
+        const share = this.#slots.take();
+        try {
+          // COUNT applies to each stream: split the share between them.
+          const reply = await this.#read(lane, Math.ceil(share / lane.streams.length));
+          lane.outage.succeeded();
+          if (!this.#abandoned()) this.#accept(reply);
+        } finally {
+          this.#slots.release(share);
+        }
       } catch (error) {
         if (this.#stopped()) return;
-        const failures = this.#outage.failed();
+        const failures = lane.outage.failed();
         this.#host.link.noteError(error);
         if (isRedisError(error, 'NOGROUP')) {
-          this.#outage.groupLost();
+          lane.outage.groupLost();
           await this.#createGroups(true).catch((failure: unknown) => {
             this.#host.link.noteError(failure);
           });
@@ -288,10 +305,10 @@ export class DurableSubscription implements TransportSubscription {
     }
   }
 
-  /** Blocks on the topics' streams only: redriven letters are rare, housekeeping reads them. */
-  async #read(count: number): Promise<Map<string, StreamEntry[]>> {
-    const keys = this.#topicStreams.map((stream) => stream.key);
-    const reply = await this.#reader.read('XREADGROUP', [
+  /** Blocks on the lane's topic streams only: redriven letters are rare, housekeeping reads them. */
+  async #read(lane: Lane, count: number): Promise<Map<string, StreamEntry[]>> {
+    const keys = lane.streams.map((stream) => stream.key);
+    const reply = await lane.reader.read('XREADGROUP', [
       'GROUP',
       this.#spec.group,
       this.#spec.consumer,
@@ -306,12 +323,12 @@ export class DurableSubscription implements TransportSubscription {
     return parseReadReply(reply);
   }
 
-  async #readOwnHistory(count: number): Promise<void> {
-    for (const [stream, afterId] of this.#history) {
+  async #readOwnHistory(history: Map<StreamRef, string>, count: number): Promise<void> {
+    for (const [stream, afterId] of history) {
       const entries = await this.#commands.ownHistory(stream, afterId, count);
       const last = entries.at(-1);
-      if (last === undefined) this.#history.delete(stream);
-      else this.#history.set(stream, last.entry.id);
+      if (last === undefined) history.delete(stream);
+      else history.set(stream, last.entry.id);
       if (this.#abandoned()) return;
       this.#takeOver(stream, entries);
       if (this.#stopped()) break;
@@ -426,7 +443,7 @@ export class DurableSubscription implements TransportSubscription {
       written = this.#finish(held, () => this.#commands.ack(held));
     }
     this.#pump();
-    this.#slotFreed?.();
+    this.#slots.wake();
     return written;
   }
 

@@ -24,13 +24,17 @@ export async function checkEvictionPolicy(
   if (mode === 'ignore') return;
   let policy: string;
   try {
-    const reply = await link.call('check the eviction policy', [
+    // Every master of a cluster: one that may evict is enough to lose events.
+    const replies = await link.onEveryMaster('check the eviction policy', [
       'CONFIG',
       'GET',
       'maxmemory-policy',
     ]);
-    const value = parseMap(reply).get('maxmemory-policy');
-    policy = typeof value === 'string' ? value : 'unknown';
+    const policies = replies.map((reply) => {
+      const value = parseMap(reply).get('maxmemory-policy');
+      return typeof value === 'string' ? value : 'unknown';
+    });
+    policy = policies.find((each) => each !== 'noeviction') ?? 'noeviction';
   } catch (error) {
     logger.warn(
       { error: error instanceof Error ? error.message : String(error) },

@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import { SwitchboardError, TimeoutError, TransportError } from '../../errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
 import {
@@ -76,6 +77,20 @@ export class RedisLink {
   callBuffer(operation: string, command: Command, signal?: AbortSignal): Promise<unknown> {
     const [name, ...args] = command;
     return this.#run(operation, signal, () => this.client.callBuffer(name, args));
+  }
+
+  /**
+   * Runs a keyless `command` on every master: the server on a single Redis,
+   * each master node on a cluster (where the client would send it to any one
+   * node). The replies, in the nodes' order.
+   */
+  async onEveryMaster(operation: string, command: Command): Promise<unknown[]> {
+    const { client } = this;
+    if (!(client instanceof Cluster)) return [await this.call(operation, command)];
+    const [name, ...args] = command;
+    return this.#run(operation, undefined, () =>
+      Promise.all(client.nodes('master').map((node) => node.call(name, args))),
+    );
   }
 
   /** Runs `commands` atomically (`MULTI`/`EXEC`); rejects if any of them failed. */

@@ -1,12 +1,16 @@
 import type { Cluster, Redis } from 'ioredis';
 import { integerOption, invalidOption, timerOption } from '../../internal/options.js';
-import type { RedisConnection } from '../../internal/redis/connection.js';
+import type {
+  RedisClusterConnection,
+  RedisConnection,
+  RedisSentinelConnection,
+} from '../../internal/redis/connection.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import type { EvictionPolicyMode } from './eviction-check.js';
 
 /**
- * Options of {@link redisTransport}. Give `url` or `client` (or `redis`, which
- * takes either, or ioredis options).
+ * Options of {@link redisTransport}. Give one of `url`, `client`, `cluster`,
+ * `sentinel`, or `redis` (which takes any of them, or ioredis options).
  *
  * @example
  * import { redisTransport } from 'switchboard';
@@ -23,6 +27,15 @@ export type RedisTransportOptions = {
   readonly client?: Redis | Cluster;
   /** Anything {@link RedisConnection} accepts, when `url` and `client` are not enough. */
   readonly redis?: RedisConnection;
+  /**
+   * A Redis Cluster: startup nodes and ioredis `Cluster` options. Every key
+   * of a topic shares its hash slot (the topic is the hash tag), topics
+   * spread over the masters, and a subscription holds one blocking
+   * connection per topic. See the README's "Scaling out".
+   */
+  readonly cluster?: RedisClusterConnection['cluster'];
+  /** Redis behind Sentinel: the sentinels and the master's name; failovers are followed. */
+  readonly sentinel?: RedisSentinelConnection['sentinel'];
   /**
    * Namespace of every key; services that talk to each other use the same
    * prefix. No whitespace or braces.
@@ -91,9 +104,19 @@ export const KEY_PART = /^[^\s{}]{1,200}$/;
 
 /** Applies the defaults and validates, without touching the caller's object. */
 export function resolveRedisOptions(options: RedisTransportOptions): ResolvedRedisOptions {
-  const given = [options.url, options.client, options.redis].filter((value) => value !== undefined);
+  const given = [
+    options.url,
+    options.client,
+    options.redis,
+    options.cluster === undefined ? undefined : { cluster: options.cluster },
+    options.sentinel === undefined ? undefined : { sentinel: options.sentinel },
+  ].filter((value) => value !== undefined);
   if (given.length !== 1) {
-    invalidOption('url', 'give exactly one of `url`, `client` or `redis`', TypeError);
+    invalidOption(
+      'url',
+      'give exactly one of `url`, `client`, `cluster`, `sentinel` or `redis`',
+      TypeError,
+    );
   }
   const prefix = options.prefix ?? 'switchboard';
   if (typeof prefix !== 'string' || !KEY_PART.test(prefix)) {

@@ -101,13 +101,25 @@ class RedisTransport implements EventTransport {
     // Validate everything first: a bad message fails the batch before anything is sent.
     const commands = messages.map(({ topic, payload }) => this.#xadd(topic, payload));
     if (commands.length === 0) return [];
-    // One round trip; atomic on a single server. A cluster spreads topics over
-    // nodes, where a transaction cannot span them.
-    const ids =
-      this.#link.client instanceof Cluster
-        ? await this.#link.pipeline('publish', commands, options.signal)
-        : await this.#link.multi('publish', commands, options.signal);
-    return ids.map(String);
+    // One round trip, atomic, on a single server. On a cluster a transaction
+    // cannot span hash slots, and each topic is a slot of its own: one
+    // transaction per topic, all at once; a batch is atomic per topic there.
+    if (!(this.#link.client instanceof Cluster)) {
+      return (await this.#link.multi('publish', commands, options.signal)).map(String);
+    }
+    const byTopic = new Map<string, number[]>();
+    messages.forEach(({ topic }, index) => {
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), index]);
+    });
+    const ids: string[] = [];
+    await Promise.all(
+      [...byTopic.values()].map(async (indexes) => {
+        const batch = indexes.map((index) => commands[index] as Command);
+        const replies = await this.#link.multi('publish', batch, options.signal);
+        indexes.forEach((index, i) => (ids[index] = String(replies[i])));
+      }),
+    );
+    return ids;
   }
 
   async subscribe(spec: SubscriptionSpec, handler: MessageHandler): Promise<TransportSubscription> {

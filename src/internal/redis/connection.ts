@@ -1,18 +1,47 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import {
+  Cluster,
+  Redis,
+  type ClusterNode,
+  type ClusterOptions,
+  type RedisOptions,
+  type SentinelAddress,
+} from 'ioredis';
 import { invalidOption } from '../options.js';
 import { withDeadline } from './deadline.js';
 import { scrubRedisError } from './scrub-error.js';
 
+/** A Redis Cluster to connect to: some of its nodes, and ioredis' `Cluster` options. */
+export type RedisClusterConnection = {
+  readonly cluster: {
+    /** Startup nodes (`{ host, port }` or `'redis://host:port'`); ioredis finds the rest. */
+    readonly nodes: readonly ClusterNode[];
+    readonly options?: ClusterOptions;
+  };
+};
+
+/** Redis behind Sentinel: ioredis asks the sentinels for the master `name` and follows its failovers. */
+export type RedisSentinelConnection = {
+  readonly sentinel: {
+    readonly sentinels: readonly Partial<SentinelAddress>[];
+    /** The master's name in the sentinels' configuration. */
+    readonly name: string;
+    /** Options of the connections to the master (password, TLS, …). */
+    readonly options?: RedisOptions;
+  };
+};
+
 /**
- * How to reach Redis: a `redis://` URL, ioredis options, or a client you
- * already have (`Redis` or `Cluster`). The store quits only the connections it
- * created itself: yours stays open after `close()`.
+ * How to reach Redis: a `redis://` URL, ioredis options, a cluster or a
+ * sentinel setup, or a client you already have (`Redis` or `Cluster`). The
+ * library quits only the connections it created itself: yours stays open
+ * after `close()`.
  *
  * @example
  * import { redisRegistryStore } from 'switchboard';
  * const store = redisRegistryStore('redis://127.0.0.1:6379');
  */
-export type RedisConnection = Redis | Cluster | string | RedisOptions;
+export type RedisConnection =
+  Redis | Cluster | string | RedisOptions | RedisClusterConnection | RedisSentinelConnection;
 
 /** A connected ioredis client of either kind. */
 export type RedisClient = Redis | Cluster;
@@ -33,8 +62,12 @@ export function openConnection(
   if (isClient(connection)) return { client: connection, owned: false };
   // Plain JavaScript callers can pass anything: check before connecting.
   const value: unknown = connection;
-  let client: Redis;
-  if (typeof value === 'string') {
+  let client: RedisClient;
+  if (typeof value === 'object' && value !== null && 'cluster' in value) {
+    client = clusterClient((value as RedisClusterConnection).cluster);
+  } else if (typeof value === 'object' && value !== null && 'sentinel' in value) {
+    client = sentinelClient((value as RedisSentinelConnection).sentinel);
+  } else if (typeof value === 'string') {
     if (value === '') invalidOption('redis', 'expected a URL, got an empty string');
     client = new Redis(value);
   } else if (typeof value === 'object' && value !== null) {
@@ -52,6 +85,29 @@ export function openConnection(
     onError(scrubRedisError(error));
   });
   return { client, owned: true };
+}
+
+function clusterClient(spec: RedisClusterConnection['cluster']): Cluster {
+  if (!Array.isArray(spec.nodes) || spec.nodes.length === 0) {
+    invalidOption('cluster.nodes', 'expected at least one startup node', TypeError);
+  }
+  // Copied, never mutated; ioredis' types refuse an explicit `undefined` here and there.
+  return new Cluster(
+    spec.nodes.slice() as ClusterNode[],
+    { ...spec.options } as ConstructorParameters<typeof Cluster>[1],
+  );
+}
+
+function sentinelClient(spec: RedisSentinelConnection['sentinel']): Redis {
+  if (!Array.isArray(spec.sentinels) || spec.sentinels.length === 0) {
+    invalidOption('sentinel.sentinels', 'expected at least one sentinel', TypeError);
+  }
+  if (typeof spec.name !== 'string' || spec.name === '') {
+    invalidOption('sentinel.name', "expected the master's name", TypeError);
+  }
+  const sentinels = spec.sentinels.slice() as Partial<SentinelAddress>[];
+  const options = { ...spec.options, sentinels, name: spec.name };
+  return new Redis(options as RedisOptions & { replyMapping?: never });
 }
 
 /** A new connection with `client`'s options, for SUBSCRIBE (which takes a connection over). */

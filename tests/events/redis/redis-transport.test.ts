@@ -55,7 +55,9 @@ function client(redisUrl = url): Redis {
 
 describe('redisTransport: options', () => {
   it('wants exactly one way to reach Redis, and key-safe names', async () => {
-    expect(() => redisTransport({})).toThrow(/exactly one of `url`, `client` or `redis`/);
+    expect(() => redisTransport({})).toThrow(
+      /exactly one of `url`, `client`, `cluster`, `sentinel` or `redis`/,
+    );
     expect(() => redisTransport({ url, client: new Redis({ lazyConnect: true }) })).toThrow(
       TypeError,
     );
