@@ -399,6 +399,36 @@ export class TransportError extends SwitchboardError {
 }
 
 /**
+ * A publish asked for `durability` and the event is stored on the master,
+ * but not as many replicas confirmed it within `timeoutMs` (`WAIT`): a
+ * failover now could lose it. Retrying stores it again (consumers with
+ * `dedupe` handle it once); `messageId` is the stored copy's id.
+ *
+ * @example
+ * import { isSwitchboardError } from 'switchboard';
+ * if (isSwitchboardError(error, 'NOT_REPLICATED')) console.log(error.acknowledged, 'of', error.replicas);
+ */
+export class NotReplicatedError extends SwitchboardError {
+  override readonly name = 'NotReplicatedError';
+  override readonly code = 'NOT_REPLICATED';
+  /** The id the event got on the master. */
+  readonly messageId: string;
+  /** Replicas asked for. */
+  readonly replicas: number;
+  /** Replicas that confirmed in time. */
+  readonly acknowledged: number;
+
+  constructor(topic: string, messageId: string, replicas: number, acknowledged: number) {
+    super(
+      `An event on topic "${topic}" is stored (${messageId}) but ${acknowledged} of ${replicas} replica(s) confirmed it in time`,
+    );
+    this.messageId = messageId;
+    this.replicas = replicas;
+    this.acknowledged = acknowledged;
+  }
+}
+
+/**
  * One mismatch found by a contract check: where (an operation, say
  * `getUser (GET /users/:id)`) and what.
  *
@@ -456,6 +486,7 @@ export type SwitchboardErrorByCode = {
   EVENT_DECODE: EventDecodeError;
   CLOSED: ClosedError;
   TRANSPORT: TransportError;
+  NOT_REPLICATED: NotReplicatedError;
   CONTRACT_VIOLATION: ContractViolationError;
 };
 

@@ -3,6 +3,7 @@ import type { EventEnvelope } from './envelope.js';
 import type {
   EventTransport,
   PoisonVerdict,
+  PublishDurability,
   TransportHealth,
   TransportMessage,
 } from './transport.js';
@@ -69,6 +70,14 @@ export type PublishOptions = {
   readonly topic?: string;
   /** Aborts the publish (the transport may already hold the event). */
   readonly signal?: AbortSignal;
+  /**
+   * Waits until this many replicas hold the event too (Redis `WAIT`), so a
+   * failover cannot lose it; when they do not confirm in time the publish
+   * rejects with `NotReplicatedError` (the master still holds the event).
+   * The memory transport has no replicas: it always rejects.
+   * @default undefined (resolved once the master holds it)
+   */
+  readonly durability?: PublishDurability;
 };
 
 /** One item of `bus.publishMany`: an envelope, or an envelope with its topic. */

@@ -104,11 +104,13 @@ export class EventBus {
     throwIfAborted(options.signal);
     const prepared = prepareEvent(event, this.source, this.#limits);
     const topic = options.topic ?? topicOfType(prepared.event.type);
-    const signal = options.signal;
+    const { signal, durability } = options;
     const messageId = await this.transport.publish(
       topic,
       prepared.payload,
-      signal === undefined ? undefined : { signal },
+      signal === undefined && durability === undefined
+        ? undefined
+        : { ...(signal && { signal }), ...(durability && { durability }) },
     );
     this.#events.emit('published', { event: prepared.event, topic, messageId });
     return prepared.event;

@@ -183,6 +183,17 @@ export type DeadLetterStore = {
   delete(id: string, options?: { readonly signal?: AbortSignal }): Promise<boolean>;
 };
 
+/**
+ * Replication a publish waits for: `replicas` replicas must confirm the
+ * event within `timeoutMs` (Redis `WAIT` on the connection that stored it).
+ */
+export type PublishDurability = {
+  /** Replicas that must hold the event. */
+  readonly replicas: number;
+  /** How long to wait for them; keep it under the transport's command timeout. */
+  readonly timeoutMs: number;
+};
+
 /** What `health()` reports. */
 export type TransportHealth = {
   readonly connected: boolean;
@@ -193,11 +204,15 @@ export type TransportHealth = {
 export type EventTransport = {
   /** For logs and health: `'memory'`, `'redis'`, … */
   readonly kind: string;
-  /** Publishes one payload; resolves once the transport holds it (durably, for durable transports). */
+  /**
+   * Publishes one payload; resolves once the transport holds it (durably, for
+   * durable transports), and with `durability`, once that many replicas hold
+   * it too (else rejects with `NotReplicatedError`).
+   */
   publish(
     topic: string,
     payload: string,
-    options?: { readonly signal?: AbortSignal },
+    options?: { readonly signal?: AbortSignal; readonly durability?: PublishDurability },
   ): Promise<string>;
   /** Publishes several payloads in one round trip, in order. */
   publishMany(

@@ -100,6 +100,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
             // A test kills masters on purpose: a replica must take over even
             // if it lost its link a moment before.
             '--cluster-replica-validity-factor', '0',
+            // Replicas sync at once, not after the default 5 s wait for others.
+            '--repl-diskless-sync-delay', '0',
             ...(options.args ?? []),
           ], // prettier-ignore
         }),

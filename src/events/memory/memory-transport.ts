@@ -1,4 +1,4 @@
-import { ClosedError } from '../../errors.js';
+import { ClosedError, NotReplicatedError } from '../../errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
 import { createMitt } from '../../internal/mitt.js';
 import { nameOption } from '../../internal/options.js';
@@ -6,6 +6,7 @@ import type {
   DeadLetter,
   EventTransport,
   MessageHandler,
+  PublishDurability,
   SubscriptionSpec,
   TransportHealth,
   TransportSubscription,
@@ -110,7 +111,11 @@ class MemoryTransport implements EventTransport {
     };
   }
 
-  publish(topic: string, payload: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+  publish(
+    topic: string,
+    payload: string,
+    options: { signal?: AbortSignal; durability?: PublishDurability } = {},
+  ): Promise<string> {
     // The one-message case of publishMany, without its arrays: the hot path of in-process buses.
     return settle(() => {
       throwIfAborted(options.signal);
@@ -120,6 +125,11 @@ class MemoryTransport implements EventTransport {
       const entry = this.#log(topic).append(payload);
       this.#emitter.emit(topic, entry);
       this.#trim(topic);
+      // Held, and delivered, in this process only: no replica can confirm it.
+      const { durability } = options;
+      if (durability !== undefined && durability.replicas > 0) {
+        throw new NotReplicatedError(topic, entry.id, durability.replicas, 0);
+      }
       return entry.id;
     });
   }

@@ -1,11 +1,12 @@
-import { ClosedError } from '../../errors.js';
+import { ClosedError, NotReplicatedError } from '../../errors.js';
 import { Cluster } from 'ioredis';
-import { invalidOption, nameOption } from '../../internal/options.js';
+import { integerOption, invalidOption, nameOption, timerOption } from '../../internal/options.js';
 import type { DedupeStore } from '../dedupe.js';
 import { validateSpec, type MessageIdFormat } from '../subscription-spec.js';
 import type {
   EventTransport,
   MessageHandler,
+  PublishDurability,
   SubscriptionSpec,
   TransportHealth,
   TransportSubscription,
@@ -86,10 +87,26 @@ class RedisTransport implements EventTransport {
   async publish(
     topic: string,
     payload: string,
-    options: { readonly signal?: AbortSignal } = {},
+    options: { readonly signal?: AbortSignal; readonly durability?: PublishDurability } = {},
   ): Promise<string> {
     this.#checkOpen('publish');
-    const id = await this.#link.call('publish', this.#xadd(topic, payload), options.signal);
+    const { signal, durability } = options;
+    if (durability === undefined) {
+      return String(await this.#link.call('publish', this.#xadd(topic, payload), signal));
+    }
+    const replicas = integerOption('durability.replicas', durability.replicas);
+    const timeoutMs = timerOption('durability.timeoutMs', durability.timeoutMs);
+    // WAIT counts the replicas that have what this connection wrote: it must
+    // follow the XADD on the same connection, which a pipeline guarantees (on
+    // a cluster, the keyless WAIT goes to the node of the XADD's key).
+    const [id, acknowledged] = await this.#link.pipeline(
+      'publish',
+      [this.#xadd(topic, payload), ['WAIT', replicas, timeoutMs]],
+      signal,
+    );
+    if (Number(acknowledged) < replicas) {
+      throw new NotReplicatedError(topic, String(id), replicas, Number(acknowledged));
+    }
     return String(id);
   }
 
