@@ -49,7 +49,8 @@ it('resolves once a replica holds the event', async () => {
     const onReplica = new Redis(replica.url);
     const entries = await onReplica.xrange(`${prefix}:events:{product}`, '-', '+');
     onReplica.disconnect();
-    expect(entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}').id)).toEqual([event.id]);
+    const ids = entries.map(([, fields]) => (JSON.parse(fields[1] ?? '{}') as { id: string }).id);
+    expect(ids).toEqual([event.id]);
   } finally {
     await bus.close();
   }
