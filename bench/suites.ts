@@ -1,3 +1,4 @@
+import { clusterSuite } from './cluster.js';
 import { eventsSuite } from './events.js';
 import { httpSuite } from './http.js';
 import { memoryBusSuite } from './memory-bus.js';
@@ -13,4 +14,5 @@ export const suites: Readonly<Record<string, (scale: RunScale) => Promise<SuiteR
   events: eventsSuite,
   'memory-bus': memoryBusSuite,
   'memory-stability': memoryStabilitySuite,
+  cluster: clusterSuite,
 };
