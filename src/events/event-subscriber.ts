@@ -232,6 +232,7 @@ export class EventSubscriber {
     const stats = this.#subscription?.stats() ?? { inFlight: 0, pending: 0 };
     return {
       running: this.#state === 'running',
+      connected: this.#state === 'running' && (stats.connected ?? true),
       inFlight: stats.inFlight,
       pending: stats.pending,
       lastError: this.#stats.lastError,

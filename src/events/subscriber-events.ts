@@ -44,6 +44,12 @@ export type AnyEventHandler = (
 export type SubscriberHealth = {
   /** Started and not stopped. */
   readonly running: boolean;
+  /**
+   * Running and able to read: false while the transport is unreachable or a
+   * read's connection went silent, until a read succeeds again (then the
+   * `reconnected` event fires).
+   */
+  readonly connected: boolean;
   /** Handlers running now. */
   readonly inFlight: number;
   /** Events delivered to this group and not yet acknowledged (as the transport counts them). */

@@ -147,6 +147,12 @@ export type SubscriptionStats = {
    * as of the transport's last look; `undefined` when it cannot tell.
    */
   readonly lag?: number | undefined;
+  /**
+   * Whether the subscription can read now: false while its reads fail (the
+   * transport is unreachable, or its connection went silent) until one
+   * succeeds again. Transports that cannot lose their connection leave it out.
+   */
+  readonly connected?: boolean;
   /** Events this subscription found lost to retention, as reported to `onTrimmed`. */
   readonly trimmed?: number;
 };

@@ -76,6 +76,12 @@ it('a consumer link gone silent is detected within BLOCK + the command timeout, 
   });
   const detectedMs = Date.now() - silentAt;
   expect((await consumerBus.health()).lastError).toMatch(/no reply within|timed out|took longer/);
+  // Health says so while the link stays silent.
+  await waitFor(
+    'health to show the subscriber cut off',
+    5_000,
+    () => !subscriber.health().connected,
+  );
 
   // The network is back; connections that stayed silent die, as TCP's own
   // timers would end them in the end.
@@ -83,6 +89,7 @@ it('a consumer link gone silent is detected within BLOCK + the command timeout, 
   await proxy.resetAll();
   ledger.fault('healed');
   await waitFor('every event', 20_000, () => ledger.check().lost.length === 0);
+  await waitFor('health to show it reading again', 5_000, () => subscriber.health().connected);
   const report = ledger.check();
   console.log(`${ledger.line()}; silence detected after ${detectedMs} ms`);
   expect(report.published.ok).toBe(100);

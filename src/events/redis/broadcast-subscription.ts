@@ -112,7 +112,12 @@ export class BroadcastSubscription implements TransportSubscription {
   }
 
   stats(): SubscriptionStats {
-    return { inFlight: this.#running.size, pending: 0, trimmed: this.#trimLosses.total };
+    return {
+      inFlight: this.#running.size,
+      pending: 0,
+      connected: this.#host.link.connected && this.#lanes.every((lane) => lane.outage.ok),
+      trimmed: this.#trimLosses.total,
+    };
   }
 
   stop(options: { readonly drain?: boolean; readonly signal?: AbortSignal } = {}): Promise<void> {

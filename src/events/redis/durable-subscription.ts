@@ -151,6 +151,7 @@ export class DurableSubscription implements TransportSubscription {
       pending:
         this.#running.size + this.#buffered.length + this.#retrying.size + this.#settling.size,
       lag: this.#lag,
+      connected: this.#host.link.connected && this.#lanes.every((lane) => lane.outage.ok),
       trimmed: this.#trimLosses.total,
     };
   }

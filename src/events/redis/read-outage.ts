@@ -24,6 +24,11 @@ export class ReadOutage {
     this.#onResumed = onResumed;
   }
 
+  /** No read has failed since the last one that succeeded. */
+  get ok(): boolean {
+    return this.#failures === 0;
+  }
+
   /** A read failed; returns how many in a row. */
   failed(): number {
     if (this.#failures === 0) this.#since = Date.now();

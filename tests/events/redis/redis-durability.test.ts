@@ -126,11 +126,15 @@ describe('redis transport: crashes and restarts', () => {
       '200 handled by the child',
     );
     child.kill('SIGKILL');
+    const killedAt = Date.now();
     await once(child, 'exit');
 
     // The survivor takes over what the dead process held, after claimIdleMs.
+    const claimIdleMs = 500;
     const handled = new Map<string, number>();
-    await transport.subscribe(orderSpec({ claimIdleMs: 500 }), async (message) => {
+    let firstRedelivery: number | undefined;
+    await transport.subscribe(orderSpec({ claimIdleMs }), async (message) => {
+      if (message.deliveryCount >= 2) firstRedelivery ??= Date.now();
       await redis.sadd(ledger, message.payload);
       handled.set(message.payload, message.deliveryCount);
     });
@@ -142,8 +146,12 @@ describe('redis transport: crashes and restarts', () => {
       'no pending',
     );
     expect((await redis.smembers(ledger)).sort()).toEqual([...sent].sort());
-    // What the child held when it died came back as a redelivery.
+    // What the child held when it died came back as a redelivery, within
+    // claimIdleMs + the claim interval (claimIdleMs / 2) + 1 s of the kill.
     expect([...handled.values()].some((count) => count >= 2)).toBe(true);
+    const redeliveredAfterMs = (firstRedelivery ?? Infinity) - killedAt;
+    console.log(`first redelivery ${redeliveredAfterMs} ms after the SIGKILL`);
+    expect(redeliveredAfterMs).toBeLessThanOrEqual(claimIdleMs + claimIdleMs / 2 + 1_000);
   });
 
   it('delivers every acknowledged publish across a Redis crash (appendonly, fsync always)', async () => {
