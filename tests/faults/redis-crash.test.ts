@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
 import {
   EventBus,
@@ -8,7 +7,8 @@ import {
   SystemEvents,
   redisTransport,
 } from 'switchboard';
-import { startRedisServer, type RedisServer } from 'switchboard/testing';
+import { startRedisServer } from 'switchboard/testing';
+import { firstPong } from '../support/first-pong.js';
 import { Ledger } from '../support/ledger.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -56,30 +56,6 @@ function product(productId: number) {
     createdBy: 7,
     category: 'office',
   });
-}
-
-/** Resolves at the first PONG of a fresh connection (bounded), with its time. */
-async function firstPong(server: RedisServer): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const probe = new Redis(server.url, {
-      lazyConnect: true,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-      connectTimeout: 500,
-    });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      await probe.ping();
-      return Date.now();
-    } catch {
-      // Not yet: try again.
-    } finally {
-      probe.disconnect();
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('the restarted Redis never answered PING');
 }
 
 it.each(['always', 'everysec'] as const)(
@@ -139,7 +115,7 @@ it.each(['always', 'everysec'] as const)(
     const backlog = acknowledged - ledger.check().delivered;
     ledger.fault('SIGKILL');
     await server.restart(); // SIGKILL, then the same port and append-only file
-    const pingAt = await firstPong(server);
+    const pingAt = await firstPong(server.url);
     ledger.fault('PING');
     // A publisher that connects only now: its event is sure to be post-restart.
     await open().publish(SystemEvents.healthCheck.create({ service: 'probe', status: 'healthy' }));

@@ -11,7 +11,10 @@
  *   (before dedupe: a duplicate shows here);
  * - `run <event id> <delivery count>`: the handler started (dedupe let it through);
  * - `done <event id>`: the handler finished and dedupe remembered it;
- * - `note <json>`: a lifecycle event (reconnected, trimmed, possible data loss).
+ * - `note <json>`: a lifecycle event (reconnected, trimmed, possible data
+ *   loss), or a warning or error the subscriber logged (`name: 'log'`, with
+ *   its message and dedupe key: a failed dedupe completion is why a handler
+ *   may run twice).
  *
  * After `stallAfter` handler runs, handlers never finish, so a kill lands with
  * events held. Exits when its stdin closes (the test process died) and stops
@@ -25,6 +28,7 @@ import {
   ProductEvents,
   redisTransport,
   type EventTransport,
+  type Logger,
 } from '../../src/index.js';
 import type { ConsumerProcessConfig } from './consumer-process.js';
 
@@ -66,7 +70,18 @@ const bus = new EventBus({
     }),
   ),
 });
+const note = (level: string) => (context: object, message?: string) => {
+  const { key } = context as { key?: unknown };
+  say(`note ${JSON.stringify({ name: 'log', level, message, key })}`);
+};
+const logger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: note('warn'),
+  error: note('error'),
+};
 const subscriber = new EventSubscriber(bus, {
+  logger,
   group: config.group,
   consumer: config.consumer,
   concurrency: config.concurrency,

@@ -26,7 +26,8 @@ export type ConsumerProcessConfig = {
 
 /** One line the consumer process reported, parsed. */
 export type ConsumerReport =
-  | { readonly kind: 'got' | 'run'; readonly id: string; readonly deliveryCount: number }
+  | { readonly kind: 'got'; readonly id: string; readonly deliveryCount: number }
+  | { readonly kind: 'run'; readonly id: string; readonly deliveryCount: number }
   | { readonly kind: 'done'; readonly id: string }
   | { readonly kind: 'note'; readonly note: Readonly<Record<string, unknown>> };
 

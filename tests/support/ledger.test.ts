@@ -152,6 +152,17 @@ describe('Ledger.fault with resumedBy', () => {
     expect(ledger.resumedAfter('no such fault')).toBeUndefined();
   });
 
+  it('counts only events acknowledged after the fault when told to', () => {
+    const ledger = new Ledger();
+    ledger.published('read-before', 'ok', 900);
+    ledger.published('new', 'ok', 1_100);
+    ledger.fault('reset-c1', 1_000, { resumedBy: ['c1'], newEventsOnly: true });
+    ledger.delivered('read-before', 'c1', 1_010);
+    ledger.delivered('new', 'c1', 1_150);
+
+    expect(ledger.resumedAfter('reset-c1')).toBe(150);
+  });
+
   it('prints one row per fault, then the totals line', () => {
     const ledger = new Ledger();
     ledger.published('a', 'ok', 0);

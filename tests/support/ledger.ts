@@ -23,6 +23,12 @@ export type FaultOptions = {
    * @default the first delivery by any consumer
    */
   readonly resumedBy?: readonly string[] | 'publisher';
+  /**
+   * Count only deliveries of events acknowledged at or after the fault: one
+   * read before the fault, whose report arrives after it, is no resume.
+   * @default false
+   */
+  readonly newEventsOnly?: boolean;
 };
 
 /** The verdict of {@link Ledger.check}. */
@@ -72,7 +78,7 @@ const MAX_LISTED = 5;
 export class Ledger {
   readonly #publishes = new Map<string, { outcome: PublishOutcome; at: number }>();
   readonly #deliveries = new Map<string, { consumer: string; at: number }[]>();
-  readonly #faults: { name: string; at: number; resumedBy: FaultOptions['resumedBy'] }[] = [];
+  readonly #faults: ({ name: string; at: number } & FaultOptions)[] = [];
   readonly #pending = new Set<Promise<unknown>>();
 
   /** Records a publish's outcome; `at` (epoch ms) orders the `lost` list. */
@@ -126,7 +132,7 @@ export class Ledger {
    * a restarted process), whichever the test wants timed.
    */
   fault(name: string, at: number = Date.now(), options: FaultOptions = {}): void {
-    this.#faults.push({ name, at, resumedBy: options.resumedBy });
+    this.#faults.push({ ...options, name, at });
   }
 
   /** When `fault` (the last recorded under that name) resumed, in ms after it; `undefined` while it has not. */
@@ -200,30 +206,41 @@ export class Ledger {
   #resume({
     at,
     resumedBy,
-  }: {
-    at: number;
-    resumedBy: FaultOptions['resumedBy'];
-  }): number | undefined {
+    newEventsOnly = false,
+  }: { at: number } & FaultOptions): number | undefined {
     let first: number;
     if (resumedBy === 'publisher') {
       first = Infinity;
       for (const published of this.#publishes.values()) {
         if (published.outcome === 'ok' && published.at >= at) first = Math.min(first, published.at);
       }
-    } else if (resumedBy === undefined) {
-      first = this.#firstDelivery(at, () => true);
     } else {
+      const counts = (id: string): boolean => {
+        if (!newEventsOnly) return true;
+        const published = this.#publishes.get(id);
+        return published?.outcome === 'ok' && published.at >= at;
+      };
       // Every one of them must be back: the slowest sets the time.
-      first = Math.max(
-        ...resumedBy.map((consumer) => this.#firstDelivery(at, (c) => c === consumer)),
-      );
+      first =
+        resumedBy === undefined
+          ? this.#firstDelivery(at, counts, () => true)
+          : Math.max(
+              ...resumedBy.map((consumer) =>
+                this.#firstDelivery(at, counts, (c) => c === consumer),
+              ),
+            );
     }
     return first === Infinity ? undefined : first - at;
   }
 
-  #firstDelivery(at: number, by: (consumer: string) => boolean): number {
+  #firstDelivery(
+    at: number,
+    counts: (id: string) => boolean,
+    by: (consumer: string) => boolean,
+  ): number {
     let first = Infinity;
-    for (const deliveries of this.#deliveries.values()) {
+    for (const [id, deliveries] of this.#deliveries) {
+      if (!counts(id)) continue;
       for (const delivery of deliveries) {
         if (delivery.at >= at && delivery.at < first && by(delivery.consumer)) first = delivery.at;
       }
