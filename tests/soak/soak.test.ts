@@ -117,7 +117,7 @@ it(
     };
     const processes = new Map<Consumer, ConsumerProcess>();
     const start = async (consumer: Consumer): Promise<void> => {
-      const open = new Set<string>(); // this life's runs without their done
+      const unrecorded = new Set<string>(); // this life's runs dedupe has not recorded yet
       const config: ConsumerProcessConfig = {
         url: proxy(consumer).url,
         prefix,
@@ -139,10 +139,11 @@ it(
           ]);
         } else if (report.kind === 'run') {
           bump(runs, report.id);
-          open.add(report.id);
+          unrecorded.add(report.id);
         } else if (report.kind === 'done') {
           bump(done, report.id);
-          open.delete(report.id);
+        } else if (report.kind === 'recorded') {
+          unrecorded.delete(report.id);
         } else if (report.note['message'] === 'dedupe complete failed') {
           // The handler ran, but dedupe could not record it: a redelivery runs it again.
           bump(excused, String(report.note['key']).slice(GROUP.length + 1));
@@ -153,9 +154,9 @@ it(
       const child = await startConsumerProcess(config, onReport);
       processes.set(consumer, child);
       closers.push(() => child.kill());
-      // A kill cuts short the runs this life had not finished: they may run again.
+      // A kill cuts short the runs dedupe had not recorded: they may run again.
       void child.closed.then(() => {
-        for (const id of open) bump(excused, id);
+        for (const id of unrecorded) bump(excused, id);
       });
     };
     await Promise.all(CONSUMERS.map(start));

@@ -10,7 +10,9 @@
  * - `got <event id> <delivery count>`: the transport handed the event over
  *   (before dedupe: a duplicate shows here);
  * - `run <event id> <delivery count>`: the handler started (dedupe let it through);
- * - `done <event id>`: the handler finished and dedupe remembered it;
+ * - `done <event id>`: the handler finished its work;
+ * - `recorded <event id>`: then dedupe recorded it as handled (or there is no
+ *   dedupe): a redelivery after this is skipped, before it may run again;
  * - `note <json>`: a lifecycle event (reconnected, trimmed, possible data
  *   loss), or a warning or error the subscriber logged (`name: 'log'`, with
  *   its message and dedupe key: a failed dedupe completion is why a handler
@@ -95,9 +97,10 @@ subscriber.on(ProductEvents.created, async (event, { deliveryCount }) => {
   say(`run ${event.id} ${deliveryCount}`);
   if (++runs >= (config.stallAfter ?? Infinity)) await new Promise(() => undefined);
   if (config.handlerMs > 0) await new Promise((resolve) => setTimeout(resolve, config.handlerMs));
+  say(`done ${event.id}`);
 });
 subscriber.events.on('delivered', ({ event }) => {
-  say(`done ${event.id}`);
+  say(`recorded ${event.id}`);
 });
 for (const name of ['reconnected', 'trimmed', 'possible-data-loss'] as const) {
   subscriber.events.on(name, (info) => {
