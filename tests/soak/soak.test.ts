@@ -24,7 +24,15 @@ import { seededRandom } from './seeded-random.js';
 // duplicate deliveries are reported by the ledger and dedupe runs each
 // handler once (a second run only where a crash or a network fault cut the
 // first one short before dedupe could record it), and every fault is
-// followed by a resume within 3 s.
+// followed by a resume within 3 s. One event in 100 is published twice, so
+// dedupe always has duplicates to remove.
+//
+// A fault has resumed when the consumers it hit each deliver an event
+// acknowledged after it ended (all three after a Redis restart, timed from
+// its first PONG; a restarted consumer from its `ready`; a black-holed one
+// from the moment its network is back), or, for the publisher's link, at the
+// first publish acknowledged after the reset. A Redis restart's resume
+// includes the publisher's own reconnection.
 //
 // `npm test` runs it at CI size; `npm run test:soak` (SOAK=full) at full
 // size. SOAK_SEED=<n> replays a schedule.
