@@ -155,9 +155,11 @@ describe('Ledger.fault with resumedBy', () => {
   it('counts only events acknowledged after the fault when told to', () => {
     const ledger = new Ledger();
     ledger.published('read-before', 'ok', 900);
-    ledger.published('new', 'ok', 1_100);
+    ledger.published('noted-late', 'ok', 1_005, 990); // sent before the fault
+    ledger.published('new', 'ok', 1_100, 1_050);
     ledger.fault('reset-c1', 1_000, { resumedBy: ['c1'], newEventsOnly: true });
     ledger.delivered('read-before', 'c1', 1_010);
+    ledger.delivered('noted-late', 'c1', 1_020);
     ledger.delivered('new', 'c1', 1_150);
 
     expect(ledger.resumedAfter('reset-c1')).toBe(150);

@@ -24,8 +24,9 @@ export type FaultOptions = {
    */
   readonly resumedBy?: readonly string[] | 'publisher';
   /**
-   * Count only deliveries of events acknowledged at or after the fault: one
-   * read before the fault, whose report arrives after it, is no resume.
+   * Count only deliveries of events sent (and acknowledged) at or after the
+   * fault: one read before the fault, whose report arrives after it, or one
+   * stored before it whose acknowledgement was noted late, is no resume.
    * @default false
    */
   readonly newEventsOnly?: boolean;
@@ -76,16 +77,28 @@ const MAX_LISTED = 5;
  * expect(ledger.check().lost).toEqual([]);
  */
 export class Ledger {
-  readonly #publishes = new Map<string, { outcome: PublishOutcome; at: number }>();
+  readonly #publishes = new Map<
+    string,
+    { outcome: PublishOutcome; at: number; startedAt: number }
+  >();
   readonly #deliveries = new Map<string, { consumer: string; at: number }[]>();
   readonly #faults: ({ name: string; at: number } & FaultOptions)[] = [];
   readonly #pending = new Set<Promise<unknown>>();
 
-  /** Records a publish's outcome; `at` (epoch ms) orders the `lost` list. */
-  published(id: string, outcome: PublishOutcome, at: number = Date.now()): void {
+  /**
+   * Records a publish's outcome; `at` (epoch ms) orders the `lost` list, and
+   * `startedAt`, when the publish was sent, tells events sent after a fault
+   * (see {@link FaultOptions.newEventsOnly}).
+   */
+  published(
+    id: string,
+    outcome: PublishOutcome,
+    at: number = Date.now(),
+    startedAt: number = at,
+  ): void {
     const before = this.#publishes.get(id);
     if (before === undefined || RANK[outcome] > RANK[before.outcome]) {
-      this.#publishes.set(id, { outcome, at });
+      this.#publishes.set(id, { outcome, at, startedAt });
     }
   }
 
@@ -218,7 +231,7 @@ export class Ledger {
       const counts = (id: string): boolean => {
         if (!newEventsOnly) return true;
         const published = this.#publishes.get(id);
-        return published?.outcome === 'ok' && published.at >= at;
+        return published?.outcome === 'ok' && published.startedAt >= at;
       };
       // Every one of them must be back: the slowest sets the time.
       first =
@@ -285,14 +298,15 @@ export class Ledger {
   }
 
   async #settle<T>(id: string, publish: PromiseLike<T>): Promise<TrackedPublish<T>> {
+    const startedAt = Date.now();
     try {
       const value = await publish;
-      this.published(id, 'ok');
+      this.published(id, 'ok', Date.now(), startedAt);
       return { outcome: 'ok', value };
     } catch (error) {
       // A timed-out publish may have reached Redis before the reply was lost.
       const outcome = isSwitchboardError(error, 'TIMEOUT') ? 'unknown' : 'failed';
-      this.published(id, outcome);
+      this.published(id, outcome, Date.now(), startedAt);
       return { outcome, error };
     }
   }
