@@ -138,6 +138,7 @@ describe('Ledger.fault with resumedBy', () => {
     ledger.fault('reset-publisher', 1_000, { resumedBy: 'publisher' });
     ledger.published('old', 'ok', 900);
     ledger.published('timed-out', 'unknown', 1_010);
+    ledger.published('sent-before', 'ok', 1_020, 990); // acknowledged after, sent before
     ledger.published('new', 'ok', 1_040);
     ledger.delivered('old', 'c1', 1_100);
     expect(ledger.resumedAfter('redis-restart')).toBeUndefined();

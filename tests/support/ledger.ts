@@ -19,7 +19,7 @@ export type FaultOptions = {
   /**
    * Who must work again: these consumers, each delivering something at or
    * after the fault (the slowest one sets the time), or `'publisher'`, the
-   * first publish acknowledged at or after it.
+   * first publish sent at or after it to be acknowledged.
    * @default the first delivery by any consumer
    */
   readonly resumedBy?: readonly string[] | 'publisher';
@@ -225,7 +225,10 @@ export class Ledger {
     if (resumedBy === 'publisher') {
       first = Infinity;
       for (const published of this.#publishes.values()) {
-        if (published.outcome === 'ok' && published.at >= at) first = Math.min(first, published.at);
+        // Sent after the fault: an acknowledgement noted late is no resume.
+        if (published.outcome === 'ok' && published.startedAt >= at) {
+          first = Math.min(first, published.at);
+        }
       }
     } else {
       const counts = (id: string): boolean => {
