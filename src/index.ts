@@ -199,7 +199,7 @@ export type {
 } from './events/subscriber-events.js';
 export type { EventSource } from './events/event-source.js';
 export { MemoryDedupeStore } from './events/dedupe.js';
-export type { DedupeStore } from './events/dedupe.js';
+export type { DedupeClaimOptions, DedupeStore } from './events/dedupe.js';
 
 // events: transports
 export { memoryTransport } from './events/memory/memory-transport.js';

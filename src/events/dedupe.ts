@@ -6,13 +6,18 @@ import { TtlCache } from '../internal/ttl-cache.js';
  * `dedupe` option. Before running a handler the subscriber claims
  * `group:eventId` with a short lease (the subscription's `claimIdleMs`); after
  * success it completes the claim, kept for `ttlMs`; after a failure it
- * releases it so a retry can run. A consumer that crashes mid-handler leaves
- * only the lease, which expires just as its message is taken over by another
- * consumer: a crash never turns into a lost event.
+ * releases it so a retry can run. A claim another delivery holds is a
+ * duplicate in progress (the same event published twice, handled elsewhere),
+ * except on a redelivery (`deliveryCount` > 1): then the claim may be that of
+ * this very message's earlier delivery, whose consumer crashed or lost its
+ * connection (which is why the message came back), and the subscriber retakes
+ * it (`retake`) rather than acknowledge an event nobody finished. Only a
+ * completed claim is a duplicate for good: a crash never turns into a lost
+ * event, at worst into a second run.
  *
  * The default is {@link MemoryDedupeStore} (one process only); a store shared
- * by every consumer of a group (Redis `SET key 1 NX PX ttlMs`) comes with the
- * Redis transport.
+ * by every consumer of a group (Redis `SET key token NX PX leaseMs`) comes
+ * with the Redis transport.
  *
  * @example
  * import type { DedupeStore } from 'switchboard';
@@ -26,13 +31,27 @@ import { TtlCache } from '../internal/ttl-cache.js';
 export type DedupeStore = {
   /**
    * Claims `key` for `leaseMs` while its handler runs; resolves `false` when it
-   * is already handled or claimed (a duplicate).
+   * is already handled, or claimed by another delivery (a duplicate). With
+   * `retake`, a claim that is not completed is taken over (its holder is
+   * presumed gone); only a completed one still resolves `false`. A store that
+   * ignores `retake` keeps the older behaviour, where a redelivery that finds
+   * its crashed predecessor's lease is acknowledged unhandled.
    */
-  claim(key: string, leaseMs: number): Promise<boolean>;
+  claim(key: string, leaseMs: number, options?: DedupeClaimOptions): Promise<boolean>;
   /** The handler succeeded: remember `key` as handled for `ttlMs`. */
   complete(key: string, ttlMs: number): Promise<void>;
   /** The handler failed: forget `key`, so a retry can handle the event. */
   release(key: string): Promise<void>;
+};
+
+/** Options of {@link DedupeStore.claim}. */
+export type DedupeClaimOptions = {
+  /**
+   * Take over a claim that is not completed: the subscriber asks for it on a
+   * redelivery, whose earlier delivery's consumer may have died holding it.
+   * @default false
+   */
+  readonly retake?: boolean;
 };
 
 /**
@@ -49,7 +68,7 @@ export type DedupeStore = {
  */
 export class MemoryDedupeStore implements DedupeStore {
   // Every entry carries its own TTL (a lease, or the dedupe window).
-  readonly #entries: TtlCache<true>;
+  readonly #entries: TtlCache<'claimed' | 'handled'>;
 
   /** @param options.maxEntries The most claims kept. @default 100_000 */
   constructor(options: { readonly maxEntries?: number } = {}) {
@@ -59,14 +78,17 @@ export class MemoryDedupeStore implements DedupeStore {
     );
   }
 
-  claim(key: string, leaseMs: number): Promise<boolean> {
-    if (this.#entries.get(key) !== undefined) return Promise.resolve(false);
-    this.#entries.set(key, true, Date.now(), leaseMs);
+  claim(key: string, leaseMs: number, options: DedupeClaimOptions = {}): Promise<boolean> {
+    const held = this.#entries.get(key);
+    if (held === 'handled' || (held === 'claimed' && options.retake !== true)) {
+      return Promise.resolve(false);
+    }
+    this.#entries.set(key, 'claimed', Date.now(), leaseMs);
     return Promise.resolve(true);
   }
 
   complete(key: string, ttlMs: number): Promise<void> {
-    this.#entries.set(key, true, Date.now(), ttlMs);
+    this.#entries.set(key, 'handled', Date.now(), ttlMs);
     return Promise.resolve();
   }
 

@@ -69,7 +69,10 @@ export async function dispatchEvent(
   const { settings } = d;
   const key = `${settings.group}:${event.id}`;
   if (d.dedupe !== undefined && settings.dedupeTtlMs !== undefined) {
-    if (!(await d.dedupe.claim(key, settings.claimIdleMs))) {
+    // A redelivery may find the claim of its own earlier delivery, whose
+    // consumer died or lost its link: retaken, never acknowledged unhandled.
+    const retake = message.deliveryCount > 1;
+    if (!(await d.dedupe.claim(key, settings.claimIdleMs, retake ? { retake } : undefined))) {
       d.stats.duplicates += 1;
       return undefined;
     }

@@ -128,8 +128,10 @@ export type PossibleDataLoss = {
 export type TransportSubscription = {
   /**
    * Stops reading. With `drain` (the default) waits for handlers in flight
-   * and acknowledges the ones that succeed; without, aborts them (their
-   * messages stay pending and are redelivered later).
+   * and acknowledges the ones that succeed (an acknowledgement that cannot
+   * reach the broker during the stop is given up after one attempt: that
+   * message stays pending and is redelivered later); without, aborts them
+   * (their messages stay pending and are redelivered later).
    */
   stop(options?: { readonly drain?: boolean; readonly signal?: AbortSignal }): Promise<void>;
   /** Handlers in flight, and messages delivered to this group but not yet acknowledged. */

@@ -29,6 +29,16 @@ describe('MemoryDedupeStore', () => {
     expect(await store.claim('g:1', 1_000)).toBe(true);
   });
 
+  it('retakes a claim still leased when asked, never a completed one', async () => {
+    const store = new MemoryDedupeStore();
+    expect(await store.claim('g:1', 60_000)).toBe(true);
+    // A redelivery after its first consumer died holding the claim.
+    expect(await store.claim('g:1', 60_000)).toBe(false);
+    expect(await store.claim('g:1', 60_000, { retake: true })).toBe(true);
+    await store.complete('g:1', 60_000);
+    expect(await store.claim('g:1', 60_000, { retake: true })).toBe(false);
+  });
+
   it('is bounded: the oldest entry goes first', async () => {
     const store = new MemoryDedupeStore({ maxEntries: 2 });
     await store.claim('a', 60_000);

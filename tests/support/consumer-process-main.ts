@@ -10,8 +10,13 @@
  * - `got <event id> <delivery count>`: the transport handed the event over
  *   (before dedupe: a duplicate shows here);
  * - `run <event id> <delivery count>`: the handler started (dedupe let it through);
- * - `done <event id>`: the handler finished and dedupe remembered it;
- * - `note <json>`: a lifecycle event (reconnected, trimmed, possible data loss).
+ * - `done <event id>`: the handler finished its work;
+ * - `recorded <event id>`: then dedupe recorded it as handled (or there is no
+ *   dedupe): a redelivery after this is skipped, before it may run again;
+ * - `note <json>`: a lifecycle event (reconnected, trimmed, possible data
+ *   loss), or a warning or error the subscriber logged (`name: 'log'`, with
+ *   its message and dedupe key: a failed dedupe completion is why a handler
+ *   may run twice).
  *
  * After `stallAfter` handler runs, handlers never finish, so a kill lands with
  * events held. Exits when its stdin closes (the test process died) and stops
@@ -25,6 +30,7 @@ import {
   ProductEvents,
   redisTransport,
   type EventTransport,
+  type Logger,
 } from '../../src/index.js';
 import type { ConsumerProcessConfig } from './consumer-process.js';
 
@@ -66,7 +72,18 @@ const bus = new EventBus({
     }),
   ),
 });
+const note = (level: string) => (context: object, message?: string) => {
+  const { key } = context as { key?: unknown };
+  say(`note ${JSON.stringify({ name: 'log', level, message, key })}`);
+};
+const logger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: note('warn'),
+  error: note('error'),
+};
 const subscriber = new EventSubscriber(bus, {
+  logger,
   group: config.group,
   consumer: config.consumer,
   concurrency: config.concurrency,
@@ -80,9 +97,10 @@ subscriber.on(ProductEvents.created, async (event, { deliveryCount }) => {
   say(`run ${event.id} ${deliveryCount}`);
   if (++runs >= (config.stallAfter ?? Infinity)) await new Promise(() => undefined);
   if (config.handlerMs > 0) await new Promise((resolve) => setTimeout(resolve, config.handlerMs));
+  say(`done ${event.id}`);
 });
 subscriber.events.on('delivered', ({ event }) => {
-  say(`done ${event.id}`);
+  say(`recorded ${event.id}`);
 });
 for (const name of ['reconnected', 'trimmed', 'possible-data-loss'] as const) {
   subscriber.events.on(name, (info) => {

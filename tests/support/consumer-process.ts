@@ -26,8 +26,10 @@ export type ConsumerProcessConfig = {
 
 /** One line the consumer process reported, parsed. */
 export type ConsumerReport =
-  | { readonly kind: 'got' | 'run'; readonly id: string; readonly deliveryCount: number }
+  | { readonly kind: 'got'; readonly id: string; readonly deliveryCount: number }
+  | { readonly kind: 'run'; readonly id: string; readonly deliveryCount: number }
   | { readonly kind: 'done'; readonly id: string }
+  | { readonly kind: 'recorded'; readonly id: string }
   | { readonly kind: 'note'; readonly note: Readonly<Record<string, unknown>> };
 
 /** A running consumer process; stop it by PID in teardown ({@link ConsumerProcess.kill}). */
@@ -95,7 +97,7 @@ export async function startConsumerProcess(
 function parse(line: string): ConsumerReport {
   const [kind, id = '', count = '1'] = line.split(' ');
   if (kind === 'got' || kind === 'run') return { kind, id, deliveryCount: Number(count) };
-  if (kind === 'done') return { kind, id };
+  if (kind === 'done' || kind === 'recorded') return { kind, id };
   if (kind === 'note') {
     return { kind, note: JSON.parse(line.slice('note '.length)) as Record<string, unknown> };
   }

@@ -138,6 +138,7 @@ describe('Ledger.fault with resumedBy', () => {
     ledger.fault('reset-publisher', 1_000, { resumedBy: 'publisher' });
     ledger.published('old', 'ok', 900);
     ledger.published('timed-out', 'unknown', 1_010);
+    ledger.published('sent-before', 'ok', 1_020, 990); // acknowledged after, sent before
     ledger.published('new', 'ok', 1_040);
     ledger.delivered('old', 'c1', 1_100);
     expect(ledger.resumedAfter('redis-restart')).toBeUndefined();
@@ -150,6 +151,19 @@ describe('Ledger.fault with resumedBy', () => {
     ]);
     expect(ledger.resumedAfter('reset-c2')).toBe(300);
     expect(ledger.resumedAfter('no such fault')).toBeUndefined();
+  });
+
+  it('counts only events acknowledged after the fault when told to', () => {
+    const ledger = new Ledger();
+    ledger.published('read-before', 'ok', 900);
+    ledger.published('noted-late', 'ok', 1_005, 990); // sent before the fault
+    ledger.published('new', 'ok', 1_100, 1_050);
+    ledger.fault('reset-c1', 1_000, { resumedBy: ['c1'], newEventsOnly: true });
+    ledger.delivered('read-before', 'c1', 1_010);
+    ledger.delivered('noted-late', 'c1', 1_020);
+    ledger.delivered('new', 'c1', 1_150);
+
+    expect(ledger.resumedAfter('reset-c1')).toBe(150);
   });
 
   it('prints one row per fault, then the totals line', () => {

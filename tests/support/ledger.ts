@@ -19,10 +19,17 @@ export type FaultOptions = {
   /**
    * Who must work again: these consumers, each delivering something at or
    * after the fault (the slowest one sets the time), or `'publisher'`, the
-   * first publish acknowledged at or after it.
+   * first publish sent at or after it to be acknowledged.
    * @default the first delivery by any consumer
    */
   readonly resumedBy?: readonly string[] | 'publisher';
+  /**
+   * Count only deliveries of events sent (and acknowledged) at or after the
+   * fault: one read before the fault, whose report arrives after it, or one
+   * stored before it whose acknowledgement was noted late, is no resume.
+   * @default false
+   */
+  readonly newEventsOnly?: boolean;
 };
 
 /** The verdict of {@link Ledger.check}. */
@@ -70,16 +77,28 @@ const MAX_LISTED = 5;
  * expect(ledger.check().lost).toEqual([]);
  */
 export class Ledger {
-  readonly #publishes = new Map<string, { outcome: PublishOutcome; at: number }>();
+  readonly #publishes = new Map<
+    string,
+    { outcome: PublishOutcome; at: number; startedAt: number }
+  >();
   readonly #deliveries = new Map<string, { consumer: string; at: number }[]>();
-  readonly #faults: { name: string; at: number; resumedBy: FaultOptions['resumedBy'] }[] = [];
+  readonly #faults: ({ name: string; at: number } & FaultOptions)[] = [];
   readonly #pending = new Set<Promise<unknown>>();
 
-  /** Records a publish's outcome; `at` (epoch ms) orders the `lost` list. */
-  published(id: string, outcome: PublishOutcome, at: number = Date.now()): void {
+  /**
+   * Records a publish's outcome; `at` (epoch ms) orders the `lost` list, and
+   * `startedAt`, when the publish was sent, tells events sent after a fault
+   * (see {@link FaultOptions.newEventsOnly}).
+   */
+  published(
+    id: string,
+    outcome: PublishOutcome,
+    at: number = Date.now(),
+    startedAt: number = at,
+  ): void {
     const before = this.#publishes.get(id);
     if (before === undefined || RANK[outcome] > RANK[before.outcome]) {
-      this.#publishes.set(id, { outcome, at });
+      this.#publishes.set(id, { outcome, at, startedAt });
     }
   }
 
@@ -126,7 +145,7 @@ export class Ledger {
    * a restarted process), whichever the test wants timed.
    */
   fault(name: string, at: number = Date.now(), options: FaultOptions = {}): void {
-    this.#faults.push({ name, at, resumedBy: options.resumedBy });
+    this.#faults.push({ ...options, name, at });
   }
 
   /** When `fault` (the last recorded under that name) resumed, in ms after it; `undefined` while it has not. */
@@ -200,30 +219,44 @@ export class Ledger {
   #resume({
     at,
     resumedBy,
-  }: {
-    at: number;
-    resumedBy: FaultOptions['resumedBy'];
-  }): number | undefined {
+    newEventsOnly = false,
+  }: { at: number } & FaultOptions): number | undefined {
     let first: number;
     if (resumedBy === 'publisher') {
       first = Infinity;
       for (const published of this.#publishes.values()) {
-        if (published.outcome === 'ok' && published.at >= at) first = Math.min(first, published.at);
+        // Sent after the fault: an acknowledgement noted late is no resume.
+        if (published.outcome === 'ok' && published.startedAt >= at) {
+          first = Math.min(first, published.at);
+        }
       }
-    } else if (resumedBy === undefined) {
-      first = this.#firstDelivery(at, () => true);
     } else {
+      const counts = (id: string): boolean => {
+        if (!newEventsOnly) return true;
+        const published = this.#publishes.get(id);
+        return published?.outcome === 'ok' && published.startedAt >= at;
+      };
       // Every one of them must be back: the slowest sets the time.
-      first = Math.max(
-        ...resumedBy.map((consumer) => this.#firstDelivery(at, (c) => c === consumer)),
-      );
+      first =
+        resumedBy === undefined
+          ? this.#firstDelivery(at, counts, () => true)
+          : Math.max(
+              ...resumedBy.map((consumer) =>
+                this.#firstDelivery(at, counts, (c) => c === consumer),
+              ),
+            );
     }
     return first === Infinity ? undefined : first - at;
   }
 
-  #firstDelivery(at: number, by: (consumer: string) => boolean): number {
+  #firstDelivery(
+    at: number,
+    counts: (id: string) => boolean,
+    by: (consumer: string) => boolean,
+  ): number {
     let first = Infinity;
-    for (const deliveries of this.#deliveries.values()) {
+    for (const [id, deliveries] of this.#deliveries) {
+      if (!counts(id)) continue;
       for (const delivery of deliveries) {
         if (delivery.at >= at && delivery.at < first && by(delivery.consumer)) first = delivery.at;
       }
@@ -268,14 +301,15 @@ export class Ledger {
   }
 
   async #settle<T>(id: string, publish: PromiseLike<T>): Promise<TrackedPublish<T>> {
+    const startedAt = Date.now();
     try {
       const value = await publish;
-      this.published(id, 'ok');
+      this.published(id, 'ok', Date.now(), startedAt);
       return { outcome: 'ok', value };
     } catch (error) {
       // A timed-out publish may have reached Redis before the reply was lost.
       const outcome = isSwitchboardError(error, 'TIMEOUT') ? 'unknown' : 'failed';
-      this.published(id, outcome);
+      this.published(id, outcome, Date.now(), startedAt);
       return { outcome, error };
     }
   }

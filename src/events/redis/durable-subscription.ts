@@ -468,14 +468,19 @@ export class DurableSubscription implements TransportSubscription {
           // The group is gone, and with it the pending entry: nothing to acknowledge.
           if (isRedisError(error, 'NOGROUP')) return;
           this.#host.link.noteError(error);
-          if (this.#handlers.signal.aborted || attempt >= 10) {
+          // Stopping while Redis is out of reach: backing off until the tenth
+          // attempt would hold the stop for tens of seconds. It stays pending.
+          const unreachable = this.#stopped() && !this.#host.link.connected;
+          if (this.#handlers.signal.aborted || attempt >= 10 || unreachable) {
             this.#logger.warn(
               { group: this.#spec.group, id: held.message.id, error: errorText(error) },
               'could not acknowledge; the message will be delivered again',
             );
             return;
           }
-          await delay(redisBackoffMs(attempt), this.#handlers.signal).catch(() => undefined);
+          // A stop cuts the wait short: one more attempt, now.
+          const wait = AbortSignal.any([this.#handlers.signal, this.#halt.signal]);
+          await delay(redisBackoffMs(attempt), wait).catch(() => undefined);
         }
       }
     })().finally(() => {

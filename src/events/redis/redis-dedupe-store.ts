@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { DedupeStore } from '../dedupe.js';
+import type { DedupeClaimOptions, DedupeStore } from '../dedupe.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisLink } from './redis-link.js';
+
+/** What a completed claim holds. */
+const HANDLED = 'handled';
 
 /**
  * Claims a key for a lease, with a token only this claim knows: `SET NX PX`,
@@ -9,12 +12,18 @@ import type { RedisLink } from './redis-link.js';
  * resends a command whose reply was lost with its connection; the second run
  * of a claim that reached Redis the first time finds its own token and is
  * still granted, where a plain `SET NX` would call the consumer's own claim a
- * duplicate and its event would be acknowledged without its handler.
- * KEYS[1] the key; ARGV[1] the token, ARGV[2] the lease in ms.
+ * duplicate and its event would be acknowledged without its handler. With
+ * `retake`, a claim that is not completed (`handled`) is taken over.
+ * KEYS[1] the key; ARGV[1] the token, ARGV[2] the lease in ms, ARGV[3] '1' to retake.
  */
 const CLAIM = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
-if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+local held = redis.call('GET', KEYS[1])
+if held == ARGV[1] then return 1 end
+if ARGV[3] == '1' and held ~= '${HANDLED}' then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
 return 0`;
 
 /**
@@ -33,7 +42,7 @@ export class RedisDedupeStore implements DedupeStore {
     this.#keys = keys;
   }
 
-  async claim(key: string, leaseMs: number): Promise<boolean> {
+  async claim(key: string, leaseMs: number, options: DedupeClaimOptions = {}): Promise<boolean> {
     const reply = await this.#link.call('claim an event id', [
       'EVAL',
       CLAIM,
@@ -41,6 +50,7 @@ export class RedisDedupeStore implements DedupeStore {
       this.#keys.dedupe(key),
       `claimed:${randomUUID()}`,
       Math.max(1, Math.ceil(leaseMs)),
+      options.retake === true ? '1' : '0',
     ]);
     return Number(reply) === 1;
   }
@@ -49,7 +59,7 @@ export class RedisDedupeStore implements DedupeStore {
     await this.#link.call('remember a handled event id', [
       'SET',
       this.#keys.dedupe(key),
-      'handled',
+      HANDLED,
       'PX',
       Math.max(1, Math.ceil(ttlMs)),
     ]);

@@ -216,6 +216,20 @@ describe('redisTransport: shared dedupe', () => {
   });
 });
 
+describe('redisTransport: the dedupe store', () => {
+  it('retakes a claim still leased when asked, never a completed one', async () => {
+    const store = open().dedupeStore?.();
+    if (store === undefined) throw new Error('the Redis transport has a dedupe store');
+    expect(await store.claim('g:1', 60_000)).toBe(true);
+    expect(await store.claim('g:1', 60_000)).toBe(false);
+    expect(await store.claim('g:1', 60_000, { retake: true })).toBe(true);
+    await store.complete('g:1', 60_000);
+    expect(await store.claim('g:1', 60_000, { retake: true })).toBe(false);
+    await store.release('g:1');
+    expect(await store.claim('g:1', 60_000)).toBe(true);
+  });
+});
+
 describe('redisTransport: broadcast and durable on one stream', () => {
   it('gives each event to every broadcast subscriber and once to each group', async () => {
     const transport = open();
