@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import { freePorts } from 'switchboard/testing';
 import { once } from '../shared/listen.js';
 import type { DemoRedis } from './demo-redis.js';
 import type { BreakerEvent, DemoStack } from './demo-stack.js';
@@ -180,36 +180,4 @@ async function noPending(client: Redis, prefix: string): Promise<void> {
     if (Date.now() > deadline) throw new Error('the notifications group still has pending events');
     await sleep(20);
   }
-}
-
-/** `count` distinct free loopback ports (free now: nothing holds them for us). */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, HOST, () => {
-            resolve(server);
-          });
-        }),
-    ),
-  );
-  const ports = servers.map((server) => {
-    const address = server.address();
-    return typeof address === 'object' && address !== null ? address.port : 0;
-  });
-  await Promise.all(
-    servers.map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.close(() => {
-            resolve();
-          });
-        }),
-    ),
-  );
-  return ports;
 }

@@ -45,6 +45,7 @@ export type {
 export type { PathParamNames, PathParams } from '../http/contract/path-params.js';
 export { createRecordingBus, RecordingBus } from './recording-bus.js';
 export type { RecordingBusOptions, WaitForEventOptions } from './recording-bus.js';
+export { freePort, freePorts } from './free-port.js';
 export { startRedisCluster } from './redis-cluster.js';
 export type { RedisCluster, RedisClusterNode, RedisClusterOptions } from './redis-cluster.js';
 export { RedisServerError, startRedisServer } from './redis-server.js';

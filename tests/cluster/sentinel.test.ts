@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EventBus, EventSubscriber, ProductEvents, redisTransport } from 'switchboard';
-import { startRedisServer, type RedisServer } from 'switchboard/testing';
-import { freePort } from '../../src/testing/free-port.js';
+import { freePort, startRedisServer, type RedisServer } from 'switchboard/testing';
 import { waitFor } from '../support/wait-for.js';
 
 // Behind Sentinel: one master, one replica, one sentinel on loopback. The

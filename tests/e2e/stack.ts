@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { freePorts, pendingOf } from '../../examples/demo/process-stack.js';
+import { freePorts } from 'switchboard/testing';
+import { pendingOf } from '../../examples/demo/process-stack.js';
 import { ServiceProcess, type LogEntry } from '../../examples/demo/service-process.js';
 
 /** The breakers of the services under test: quick, so the outage and the recovery take seconds. */
