@@ -9,8 +9,9 @@ export type AlternateOptions = {
 /**
  * Runs `round` for every contender, round after round, the order reversed
  * every other round (A B B A A B …): on a shared, noisy machine a slow spell
- * or the garbage left by the previous contender then falls on every contender
- * alike, instead of on whichever ran its rounds in it. Returns each
+ * then falls on every contender alike, instead of on whichever ran its
+ * rounds in it; and a full collection before each round keeps one
+ * contender's garbage out of the next one's measurement. Returns each
  * contender's measured samples, in the order of `contenders`.
  */
 export async function alternate<C, S>(
@@ -23,6 +24,10 @@ export async function alternate<C, S>(
     const order = contenders.map((_, i) => i);
     if (index % 2 === 1) order.reverse();
     for (const i of order) {
+      // Each round starts on a collected heap (the bench runs with
+      // --expose-gc): no contender pays, in its latency tail, for the
+      // garbage the one before it left.
+      globalThis.gc?.();
       const sample = await round(contenders[i] as C, index);
       if (index >= warmup) samples[i]?.push(sample);
     }
