@@ -173,39 +173,22 @@ export function defineEvent<Type extends string, Schema extends StandardSchemaV1
       const context = currentCorrelation();
       const subject = meta.subject ?? subjectOf?.(value);
       const causationid = meta.causationId ?? context?.causationId;
-      const id = meta.id === undefined ? randomUUID() : nameOption('meta.id', meta.id);
-      const correlationid = meta.correlationId ?? context?.correlationId ?? newCorrelationId();
-      const traceparent = childTraceparent(context?.traceparent);
-      // The usual event has neither: one literal, without the spreads below (a
-      // publish's hot path).
-      const envelope: Envelope =
-        subject === undefined && causationid === undefined
-          ? {
-              specversion: '1.0',
-              id,
-              source: meta.source ?? '',
-              type,
-              time: eventTime(meta.time),
-              datacontenttype: 'application/json',
-              dataversion: version,
-              correlationid,
-              traceparent,
-              data: value,
-            }
-          : {
-              specversion: '1.0',
-              id,
-              source: meta.source ?? '',
-              type,
-              time: eventTime(meta.time),
-              datacontenttype: 'application/json',
-              ...(subject === undefined ? {} : { subject: nameOption('subject', subject) }),
-              dataversion: version,
-              correlationid,
-              ...(causationid === undefined ? {} : { causationid }),
-              traceparent,
-              data: value,
-            };
+      const envelope: { -readonly [K in keyof Envelope]: Envelope[K] } = {
+        specversion: '1.0',
+        id: meta.id === undefined ? randomUUID() : nameOption('meta.id', meta.id),
+        source: meta.source ?? '',
+        type,
+        time: eventTime(meta.time),
+        datacontenttype: 'application/json',
+        dataversion: version,
+        correlationid: meta.correlationId ?? context?.correlationId ?? newCorrelationId(),
+        traceparent: childTraceparent(context?.traceparent),
+        data: value,
+      };
+      // Added only when present, after the literal: the usual event has
+      // neither, and spreads in the literal cost a publish's hot path.
+      if (subject !== undefined) envelope.subject = nameOption('subject', subject);
+      if (causationid !== undefined) envelope.causationid = causationid;
       createdEnvelopes.add(envelope);
       return envelope;
     },
