@@ -209,7 +209,8 @@ describe('half-open under a stampede', () => {
       breaker: { failureThreshold: 1, resetTimeoutMs: 200, halfOpenMaxCalls: 2 },
     });
     const instance = api.registerIn(registered);
-    const calls = client('api', { registry: registered, timeoutMs: 300, retry: false });
+    // Long enough that a probe always reaches the service on a loaded machine.
+    const calls = client('api', { registry: registered, timeoutMs: 1_500, retry: false });
     await settle(calls.get('/x'));
     expect(instance.breaker.state).toBe('open');
 
@@ -249,7 +250,7 @@ describe('a black-holed instance', () => {
     b.registerIn(registered);
     const changes: ServiceRegistryEvents['health-changed'][] = [];
     registered.on('health-changed', (change) => changes.push(change));
-    const calls = client('api', { registry: registered, timeoutMs: 150, budget: false });
+    const calls = client('api', { registry: registered, timeoutMs: 500, budget: false });
     expect(await calls.get('/x')).toEqual({ ok: true });
 
     await proxy.set({ kind: 'black-hole' });
