@@ -10,6 +10,7 @@ import {
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { Ledger } from '../support/ledger.js';
 import { waitFor } from '../support/wait-for.js';
+import { productCreated } from '../support/product-event.js';
 
 // A broadcast subscriber (XREAD, no consumer group) whose connections are
 // reset and then black-holed through a fault proxy while events keep coming.
@@ -76,13 +77,7 @@ async function setUp(maxLen?: number) {
   const publish = async (count: number): Promise<void> => {
     for (let i = 0; i < count; i += 50) {
       const events = Array.from({ length: Math.min(50, count - i) }, () =>
-        ProductEvents.created.create({
-          productId: ++productId,
-          name: 'Pen',
-          price: 2,
-          createdBy: 7,
-          category: 'office',
-        }),
+        productCreated(++productId),
       );
       await publisher.publishMany(events);
       for (const event of events) ledger.published(event.id, 'ok');

@@ -5,6 +5,7 @@ import { EventBus, EventSubscriber, ProductEvents, redisTransport } from 'switch
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { Ledger } from '../support/ledger.js';
 import { waitFor } from '../support/wait-for.js';
+import { productCreated } from '../support/product-event.js';
 
 // With dedupe on, a consumer claims each event id in Redis before running its
 // handler. If the claim reaches Redis but its reply is lost with the
@@ -55,13 +56,7 @@ it("a dedupe claim whose reply was lost, and which ioredis resends, is still thi
 
   await proxy.set({ kind: 'drop-replies' });
   ledger.fault('claim reply lost');
-  const event = ProductEvents.created.create({
-    productId: 1,
-    name: 'Pen',
-    price: 2,
-    createdBy: 7,
-    category: 'office',
-  });
+  const event = productCreated(1);
   await ledger.track(event.id, publisher.publish(event));
   const key = `${prefix}:dedupe:mailer:${event.id}`;
   await waitFor('the claim written in Redis', 5_000, async () => (await admin.exists(key)) === 1);

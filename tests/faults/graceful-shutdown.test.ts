@@ -10,6 +10,7 @@ import {
 import { activeResources, expectResourcesBack } from '../support/guard.js';
 import { Ledger } from '../support/ledger.js';
 import { waitFor } from '../support/wait-for.js';
+import { productCreated } from '../support/product-event.js';
 
 // A deploy stops a consumer mid-processing with a grace period: handlers that
 // finish within it are acknowledged; those still running at the deadline are
@@ -63,13 +64,7 @@ it('stop with a grace period: quick handlers are acknowledged, slow ones reach a
   await first.start();
 
   for (let productId = 1; productId <= 10; productId++) {
-    const event = ProductEvents.created.create({
-      productId,
-      name: 'Pen',
-      price: 2,
-      createdBy: 7,
-      category: 'office',
-    });
+    const event = productCreated(productId);
     ledger.published(String(productId), 'ok');
     await publisher.publish(event);
   }

@@ -10,6 +10,7 @@ import {
 } from 'switchboard';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { Ledger } from '../support/ledger.js';
+import { productCreated } from '../support/product-event.js';
 
 // 10,000 publishes through a proxy that resets every connection 100 times.
 // Every publish must settle (none hangs); a caller retrying the same event
@@ -61,13 +62,7 @@ it('connection resets during publishes: every publish settles, none is lost, ded
   closers.push(() => subscriber.stop());
 
   const events: EventEnvelope[] = Array.from({ length: EVENTS }, (_, index) =>
-    ProductEvents.created.create({
-      productId: index + 1,
-      name: 'Pen',
-      price: 2,
-      createdBy: 7,
-      category: 'office',
-    }),
+    productCreated(index + 1),
   );
   let attempts = 0;
   let hung = 0;

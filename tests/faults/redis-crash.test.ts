@@ -11,6 +11,7 @@ import { startRedisServer } from 'switchboard/testing';
 import { firstPong } from '../support/first-pong.js';
 import { Ledger } from '../support/ledger.js';
 import { waitFor } from '../support/wait-for.js';
+import { productCreated } from '../support/product-event.js';
 
 // Redis is SIGKILLed mid-stream and restarted on its append-only file while
 // 100 publishers publish faster than the two consumers of one group handle,
@@ -47,16 +48,6 @@ const HANDLER_MS = 10;
 const RESUME_BOUND_MS = 2_000;
 /** The everysec loss window before the kill: one fsync period, plus one of postponed writes. */
 const EVERYSEC_WINDOW_MS = 2_000;
-
-function product(productId: number) {
-  return ProductEvents.created.create({
-    productId,
-    name: 'Pen',
-    price: 2,
-    createdBy: 7,
-    category: 'office',
-  });
-}
 
 it.each(['always', 'everysec'] as const)(
   'Redis SIGKILLed and restarted with appendfsync %s under 100 publishers and a backlog: acknowledged events survive, consumers resume within 2 s',
@@ -105,7 +96,7 @@ it.each(['always', 'everysec'] as const)(
     let acknowledged = 0;
     const publishing = Array.from({ length: PUBLISHERS }, async () => {
       for (let i = 0; i < 10_000 && !stop; i++) {
-        const event = product(++productId);
+        const event = productCreated(++productId);
         const { outcome } = await ledger.track(event.id, publisher.publish(event));
         if (outcome === 'ok') acknowledged += 1;
         await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));

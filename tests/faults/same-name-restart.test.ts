@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, expect, inject, it } from 'vitest';
-import { EventBus, ProductEvents, redisTransport } from 'switchboard';
+import { EventBus, redisTransport } from 'switchboard';
 import {
   startConsumerProcess,
   type ConsumerProcess,
@@ -9,6 +9,7 @@ import {
 } from '../support/consumer-process.js';
 import { Ledger } from '../support/ledger.js';
 import { waitFor } from '../support/wait-for.js';
+import { productCreated } from '../support/product-event.js';
 
 // A consumer process is SIGKILLed holding events, and comes back under the
 // same name (a restarted pod with a stable name). It must first take back what
@@ -25,16 +26,6 @@ afterEach(async () => {
 });
 
 const CONCURRENCY = 4;
-
-function product(productId: number) {
-  return ProductEvents.created.create({
-    productId,
-    name: 'Pen',
-    price: 2,
-    createdBy: 7,
-    category: 'office',
-  });
-}
 
 // With dedupe on, the first life claimed the ids of the events it held
 // (a lease of claimIdleMs, a minute here) before the kill: the second life
@@ -53,7 +44,7 @@ it.each([
     const publish = async (from: number, to: number): Promise<string[]> => {
       const ids: string[] = [];
       for (let productId = from; productId <= to; productId++) {
-        const event = product(productId);
+        const event = productCreated(productId);
         ids.push(event.id);
         await ledger.track(event.id, publisher.publish(event));
       }

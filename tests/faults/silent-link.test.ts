@@ -4,6 +4,7 @@ import { EventBus, EventSubscriber, ProductEvents, redisTransport } from 'switch
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { Ledger } from '../support/ledger.js';
 import { waitFor } from '../support/wait-for.js';
+import { productCreated } from '../support/product-event.js';
 
 // The consumer's connections go silent (no FIN, no RST: a dead peer), while
 // the publisher keeps publishing. The blocking read must notice within its
@@ -52,13 +53,7 @@ it('a consumer link gone silent is detected within BLOCK + the command timeout, 
   let productId = 0;
   const publish = async (count: number): Promise<void> => {
     for (let i = 0; i < count; i++) {
-      const event = ProductEvents.created.create({
-        productId: ++productId,
-        name: 'Pen',
-        price: 2,
-        createdBy: 7,
-        category: 'office',
-      });
+      const event = productCreated(++productId);
       await ledger.track(event.id, publisher.publish(event));
     }
   };

@@ -4,6 +4,7 @@ import { EventBus, EventSubscriber, ProductEvents, redisTransport } from 'switch
 import type { EventSubscriberEvents } from 'switchboard';
 import { Ledger } from '../support/ledger.js';
 import { waitFor } from '../support/wait-for.js';
+import { productCreated } from '../support/product-event.js';
 
 // Retention with `maxLen` trims a stream whether or not every group has read
 // it. What a lagging group loses that way must be counted and reported, once
@@ -25,16 +26,6 @@ const CLAIM_IDLE_MS = 1_000;
 
 type Trimmed = EventSubscriberEvents['trimmed'];
 
-function product(productId: number) {
-  return ProductEvents.created.create({
-    productId,
-    name: 'Pen',
-    price: 2,
-    createdBy: 7,
-    category: 'office',
-  });
-}
-
 function open(prefix: string, maxLen?: number): EventBus {
   const bus = new EventBus({
     source: 'test',
@@ -53,7 +44,7 @@ async function publishRange(
 ): Promise<void> {
   for (let start = from; start <= to; start += 100) {
     const events = [];
-    for (let id = start; id <= Math.min(start + 99, to); id++) events.push(product(id));
+    for (let id = start; id <= Math.min(start + 99, to); id++) events.push(productCreated(id));
     await bus.publishMany(events);
     for (const event of events) ledger.published(String(event.data.productId), 'ok');
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
-import { EventBus, ProductEvents, redisTransport, type EventEnvelope } from 'switchboard';
+import { EventBus, redisTransport, type EventEnvelope } from 'switchboard';
 import { startRedisServer } from 'switchboard/testing';
 import {
   startConsumerProcess,
@@ -13,6 +13,7 @@ import { firstPong } from '../support/first-pong.js';
 import { Ledger } from '../support/ledger.js';
 import { waitFor } from '../support/wait-for.js';
 import { seededRandom } from './seeded-random.js';
+import { productCreated } from '../support/product-event.js';
 
 // The soak: events published by 100 concurrent publishers and consumed by
 // three consumer processes of one group (dedupe on), each on its own
@@ -200,13 +201,7 @@ it(
         const index = next++;
         const due = startedAt + index / rate - Date.now();
         if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
-        const event = ProductEvents.created.create({
-          productId: index + 1,
-          name: 'Pen',
-          price: 2,
-          createdBy: 7,
-          category: 'office',
-        });
+        const event = productCreated(index + 1);
         await publishUntilStored(event);
         // A caller retrying after a reply it never got stores an event twice;
         // one in DUPLICATE_EVERY does so here, so dedupe always has work.
