@@ -38,6 +38,22 @@ export function newCorrelationId(): string {
  * });
  */
 export function withCorrelation<T>(context: Partial<CorrelationContext>, fn: () => T): T {
+  return storage.run(nestedContext(context), fn);
+}
+
+/**
+ * {@link withCorrelation} for hot paths: `fn` gets `args`, so the caller
+ * needs no closure per call. Internal; not exported from the package.
+ */
+export function runWithCorrelation<A extends unknown[], T>(
+  context: Partial<CorrelationContext>,
+  fn: (...args: A) => T,
+  ...args: A
+): T {
+  return storage.run(nestedContext(context), fn, ...args);
+}
+
+function nestedContext(context: Partial<CorrelationContext>): CorrelationContext {
   const outer = storage.getStore();
   const correlationId = context.correlationId ?? outer?.correlationId ?? newCorrelationId();
   if (typeof correlationId !== 'string' || correlationId.length === 0) {
@@ -47,13 +63,14 @@ export function withCorrelation<T>(context: Partial<CorrelationContext>, fn: () 
   const causationId = context.causationId ?? outer?.causationId;
   // A nested unit of work may shorten the deadline, never extend it.
   const deadlineAt = earliest(context.deadlineAt, outer?.deadlineAt);
-  const next: CorrelationContext = {
+  // Assigned one by one, not spread: this runs for every event a handler gets.
+  const next: { -readonly [K in keyof CorrelationContext]: CorrelationContext[K] } = {
     correlationId,
-    ...(traceparent === undefined ? {} : { traceparent }),
-    ...(causationId === undefined ? {} : { causationId }),
-    ...(deadlineAt === undefined ? {} : { deadlineAt }),
   };
-  return storage.run(next, fn);
+  if (traceparent !== undefined) next.traceparent = traceparent;
+  if (causationId !== undefined) next.causationId = causationId;
+  if (deadlineAt !== undefined) next.deadlineAt = deadlineAt;
+  return next;
 }
 
 /** The correlation context of the current async execution, if any. */

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { withCorrelation, type CorrelationContext } from '../context/correlation.js';
+import { runWithCorrelation, type CorrelationContext } from '../context/correlation.js';
 import { isSwitchboardError } from '../errors.js';
 import type { TypedEmitter } from '../internal/typed-emitter.js';
 import type { Logger } from '../logger.js';
@@ -67,24 +67,24 @@ export async function dispatchEvent(
     }
   }
   const { settings } = d;
-  const key = `${settings.group}:${event.id}`;
-  if (d.dedupe !== undefined && settings.dedupeTtlMs !== undefined) {
+  const dedupe = settings.dedupeTtlMs === undefined ? undefined : d.dedupe;
+  const key = dedupe === undefined ? '' : `${settings.group}:${event.id}`;
+  if (dedupe !== undefined) {
     // A redelivery may find the claim of its own earlier delivery, whose
     // consumer died or lost its link: retaken, never acknowledged unhandled.
     const retake = message.deliveryCount > 1;
-    if (!(await d.dedupe.claim(key, settings.claimIdleMs, retake ? { retake } : undefined))) {
+    if (!(await dedupe.claim(key, settings.claimIdleMs, retake ? { retake } : undefined))) {
       d.stats.duplicates += 1;
       return undefined;
     }
   }
   const context = { deliveryCount: message.deliveryCount, signal, messageId: message.id };
-  const started = performance.now();
+  // Timed only when someone listens: this runs for every event.
+  const started = d.emitter.has('delivered') ? performance.now() : undefined;
   try {
-    await withCorrelation(correlationOf(typed), async () => {
-      await handler(typed, context);
-    });
+    await runWithCorrelation(correlationOf(typed), handler, typed, context);
   } catch (error) {
-    await d.dedupe?.release(key).catch((releaseError: unknown) => {
+    await dedupe?.release(key).catch((releaseError: unknown) => {
       d.logger.warn({ key, error: releaseError }, 'dedupe release failed');
     });
     d.stats.lastError = error instanceof Error ? error.message : String(error);
@@ -98,26 +98,27 @@ export async function dispatchEvent(
     });
     throw error;
   }
-  if (d.dedupe !== undefined && settings.dedupeTtlMs !== undefined) {
+  if (dedupe !== undefined) {
     // The handler ran: a failure to remember it must not make the transport run it again.
-    await d.dedupe.complete(key, settings.dedupeTtlMs).catch((completeError: unknown) => {
+    await dedupe.complete(key, settings.dedupeTtlMs as number).catch((completeError: unknown) => {
       d.logger.warn({ key, error: completeError }, 'dedupe complete failed');
     });
   }
-  d.emitter.emit('delivered', {
-    event: typed,
-    messageId: message.id,
-    deliveryCount: message.deliveryCount,
-    durationMs: performance.now() - started,
-  });
+  if (started !== undefined) {
+    d.emitter.emit('delivered', {
+      event: typed,
+      messageId: message.id,
+      deliveryCount: message.deliveryCount,
+      durationMs: performance.now() - started,
+    });
+  }
   return undefined;
 }
 
 // The handler's work belongs to the event's conversation, caused by the event itself.
 function correlationOf(event: EventEnvelope): Partial<CorrelationContext> {
-  return {
-    correlationId: event.correlationid,
-    causationId: event.id,
-    ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
-  };
+  const { correlationid: correlationId, id: causationId, traceparent } = event;
+  return traceparent === undefined
+    ? { correlationId, causationId }
+    : { correlationId, causationId, traceparent };
 }

@@ -459,35 +459,56 @@ export class DurableSubscription implements TransportSubscription {
    */
   #finish(held: HeldMessage, write: () => Promise<unknown>): Promise<void> {
     const key = heldKey(held.stream, held.entryId);
-    const done = (async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await write();
-          return;
-        } catch (error) {
-          // The group is gone, and with it the pending entry: nothing to acknowledge.
-          if (isRedisError(error, 'NOGROUP')) return;
-          this.#host.link.noteError(error);
-          // Stopping while Redis is out of reach: backing off until the tenth
-          // attempt would hold the stop for tens of seconds. It stays pending.
-          const unreachable = this.#stopped() && !this.#host.link.connected;
-          if (this.#handlers.signal.aborted || attempt >= 10 || unreachable) {
-            this.#logger.warn(
-              { group: this.#spec.group, id: held.message.id, error: errorText(error) },
-              'could not acknowledge; the message will be delivered again',
-            );
-            return;
-          }
-          // A stop cuts the wait short: one more attempt, now.
-          const wait = AbortSignal.any([this.#handlers.signal, this.#halt.signal]);
-          await delay(redisBackoffMs(attempt), wait).catch(() => undefined);
-        }
-      }
-    })().finally(() => {
+    const settled = (): void => {
       this.#settling.delete(key);
-    });
+    };
+    let first: Promise<unknown>;
+    try {
+      first = write();
+    } catch (error) {
+      // Whatever was thrown goes on as it is, as if the call had rejected with it.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      first = Promise.reject(error);
+    }
+    // The usual case, a write that succeeds at once, costs no async function.
+    const done = first.then(settled, (error: unknown) =>
+      this.#writeAgain(held, write, error).finally(settled),
+    );
     this.#settling.set(key, { held, done });
     return done;
+  }
+
+  /** The rest of {@link #finish}: backs off and writes again, up to ten attempts in all. */
+  async #writeAgain(
+    held: HeldMessage,
+    write: () => Promise<unknown>,
+    firstError: unknown,
+  ): Promise<void> {
+    let error = firstError;
+    for (let attempt = 1; ; attempt++) {
+      // The group is gone, and with it the pending entry: nothing to acknowledge.
+      if (isRedisError(error, 'NOGROUP')) return;
+      this.#host.link.noteError(error);
+      // Stopping while Redis is out of reach: backing off until the tenth
+      // attempt would hold the stop for tens of seconds. It stays pending.
+      const unreachable = this.#stopped() && !this.#host.link.connected;
+      if (this.#handlers.signal.aborted || attempt >= 10 || unreachable) {
+        this.#logger.warn(
+          { group: this.#spec.group, id: held.message.id, error: errorText(error) },
+          'could not acknowledge; the message will be delivered again',
+        );
+        return;
+      }
+      // A stop cuts the wait short: one more attempt, now.
+      const wait = AbortSignal.any([this.#handlers.signal, this.#halt.signal]);
+      await delay(redisBackoffMs(attempt), wait).catch(() => undefined);
+      try {
+        await write();
+        return;
+      } catch (failure) {
+        error = failure;
+      }
+    }
   }
 
   #retryLater(key: string, held: HeldMessage, ms: number): void {

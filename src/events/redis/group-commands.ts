@@ -144,6 +144,9 @@ export class GroupCommands {
   /**
    * Acknowledges a message. Acknowledgements made in the same tick go out as
    * one `XACK` per stream: handlers that finish together cost one command.
+   * Flushed on `process.nextTick`, which runs once the tick's microtasks are
+   * all done (a microtask would flush before the handlers settling in the
+   * same tick had their turn).
    */
   ack({ stream, entryId }: HeldMessage): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -152,7 +155,7 @@ export class GroupCommands {
         batch = { ids: [], waiters: [] };
         this.#acks.set(stream, batch);
         if (this.#acks.size === 1) {
-          queueMicrotask(() => {
+          process.nextTick(() => {
             this.#flushAcks();
           });
         }

@@ -1,4 +1,4 @@
-import { ClosedError, NotReplicatedError } from '../../errors.js';
+import { ClosedError, NotReplicatedError, TransportError } from '../../errors.js';
 import { Cluster } from 'ioredis';
 import { integerOption, invalidOption, nameOption, timerOption } from '../../internal/options.js';
 import type { DedupeStore } from '../dedupe.js';
@@ -17,6 +17,7 @@ import { DurableSubscription } from './durable-subscription.js';
 import { PAYLOAD_FIELD, RedisKeys } from './keys.js';
 import { RedisDeadLetters } from './redis-dead-letters.js';
 import { RedisDedupeStore } from './redis-dedupe-store.js';
+import { publishBatch } from './publish-script.js';
 import { RedisLink, type Command } from './redis-link.js';
 import {
   KEY_PART,
@@ -91,8 +92,9 @@ class RedisTransport implements EventTransport {
   ): Promise<string> {
     this.#checkOpen('publish');
     const { signal, durability } = options;
+    // XADD replies with the id as a string: returned as it is, not awaited and converted.
     if (durability === undefined) {
-      return String(await this.#link.call('publish', this.#xadd(topic, payload), signal));
+      return this.#link.call('publish', this.#xadd(topic, payload), signal) as Promise<string>;
     }
     const replicas = integerOption('durability.replicas', durability.replicas);
     const timeoutMs = timerOption('durability.timeoutMs', durability.timeoutMs);
@@ -116,24 +118,34 @@ class RedisTransport implements EventTransport {
   ): Promise<string[]> {
     this.#checkOpen('publish');
     // Validate everything first: a bad message fails the batch before anything is sent.
-    const commands = messages.map(({ topic, payload }) => this.#xadd(topic, payload));
-    if (commands.length === 0) return [];
-    // One round trip, atomic, on a single server. On a cluster a transaction
+    const batch = messages.map(({ topic, payload }) => ({
+      topic,
+      key: this.#streamKey(topic, payload),
+      payload,
+    }));
+    if (batch.length === 0) return [];
+    const { maxLen } = this.#options;
+    const { signal } = options;
+    // One round trip, atomic, on a single server. On a cluster a script
     // cannot span hash slots, and each topic is a slot of its own: one
-    // transaction per topic, all at once; a batch is atomic per topic there.
+    // script per topic, all at once; a batch is atomic per topic there.
     if (!(this.#link.client instanceof Cluster)) {
-      return (await this.#link.multi('publish', commands, options.signal)).map(String);
+      const ids = await this.#link.call('publish', publishBatch(batch, maxLen), signal);
+      return entryIds(ids, batch.length);
     }
     const byTopic = new Map<string, number[]>();
-    messages.forEach(({ topic }, index) => {
+    batch.forEach(({ topic }, index) => {
       byTopic.set(topic, [...(byTopic.get(topic) ?? []), index]);
     });
     const ids: string[] = [];
     await Promise.all(
       [...byTopic.values()].map(async (indexes) => {
-        const batch = indexes.map((index) => commands[index] as Command);
-        const replies = await this.#link.multi('publish', batch, options.signal);
-        indexes.forEach((index, i) => (ids[index] = String(replies[i])));
+        const command = publishBatch(
+          indexes.map((index) => batch[index] as (typeof batch)[number]),
+          maxLen,
+        );
+        const replies = entryIds(await this.#link.call('publish', command, signal), indexes.length);
+        indexes.forEach((index, i) => (ids[index] = replies[i] as string));
       }),
     );
     return ids;
@@ -202,6 +214,15 @@ class RedisTransport implements EventTransport {
   }
 
   #xadd(topic: string, payload: string): Command {
+    const key = this.#streamKey(topic, payload);
+    const { maxLen } = this.#options;
+    return maxLen === undefined
+      ? ['XADD', key, '*', PAYLOAD_FIELD, payload]
+      : ['XADD', key, 'MAXLEN', '~', maxLen, '*', PAYLOAD_FIELD, payload];
+  }
+
+  /** The stream of `topic`, once the message is known to be storable. */
+  #streamKey(topic: string, payload: string): string {
     keyPart('topic', topic);
     if (typeof payload !== 'string') throw new TypeError('A payload must be a string');
     // Redis stores UTF-8: a lone surrogate would be stored as U+FFFD, the event altered unseen.
@@ -212,16 +233,24 @@ class RedisTransport implements EventTransport {
         TypeError,
       );
     }
-    const { maxLen } = this.#options;
-    const key = this.#keys.stream(topic);
-    return maxLen === undefined
-      ? ['XADD', key, '*', PAYLOAD_FIELD, payload]
-      : ['XADD', key, 'MAXLEN', '~', maxLen, '*', PAYLOAD_FIELD, payload];
+    return this.#keys.stream(topic);
   }
 
   #checkOpen(operation: string): void {
     if (this.#closing !== undefined) throw new ClosedError(`${this.kind} transport`, operation);
   }
+}
+
+/** The ids a batch script returned, checked to be one per message. */
+function entryIds(reply: unknown, count: number): string[] {
+  if (!Array.isArray(reply) || reply.length !== count) {
+    throw new TransportError(
+      'redis',
+      'publish',
+      `expected ${count} entry ids, got ${String(reply)}`,
+    );
+  }
+  return reply.map(String);
 }
 
 /** A name that becomes part of a key: no whitespace or braces. */

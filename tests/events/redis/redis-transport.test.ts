@@ -101,6 +101,81 @@ describe('redisTransport: options', () => {
   });
 });
 
+describe('redisTransport: writes', () => {
+  it('sends the commands of one tick in one socket write, in order', async () => {
+    const redis = client();
+    await redis.ping();
+    const prefix = `writes-${randomUUID()}`;
+    const transport = redisTransport({ client: redis, prefix });
+    closers.push(() => transport.close());
+    const socket = redis.stream as unknown as {
+      _write: (...args: unknown[]) => void;
+      _writev: (...args: unknown[]) => void;
+    };
+    let writes = 0;
+    for (const method of ['_write', '_writev'] as const) {
+      const original = socket[method].bind(socket);
+      socket[method] = (...args: unknown[]) => {
+        writes += 1;
+        original(...args);
+      };
+    }
+    const payloads = Array.from({ length: 50 }, (_, index) => `${index}`);
+    const ids = await Promise.all(payloads.map((payload) => transport.publish('orders', payload)));
+    expect(writes).toBe(1);
+    const entries = await redis.xrange(`${prefix}:events:{orders}`, '-', '+');
+    expect(entries.map(([id, fields]) => [id, fields[1]])).toEqual(
+      ids.map((id, index) => [id, payloads[index]]),
+    );
+  });
+});
+
+describe('redisTransport: publishMany', () => {
+  it('appends a batch over several topics in order, and answers each message with its own entry id', async () => {
+    const redis = client();
+    const prefix = `batch-${randomUUID()}`;
+    const transport = open({ prefix });
+    // Runs of one topic, a topic coming back after another, a lone message.
+    const topics = ['orders', 'orders', 'users', 'orders', 'users', 'users', 'audit'];
+    const batch = topics.map((topic, index) => ({ topic, payload: `${topic}-${index}` }));
+    const ids = await transport.publishMany(batch);
+    expect(ids).toHaveLength(batch.length);
+    for (const topic of ['orders', 'users', 'audit']) {
+      const entries = await redis.xrange(`${prefix}:events:{${topic}}`, '-', '+');
+      const expected = batch.flatMap((message, index) =>
+        message.topic === topic ? [[ids[index], ['payload', message.payload]]] : [],
+      );
+      expect(entries).toEqual(expected);
+    }
+    expect(await transport.publishMany([])).toEqual([]);
+  });
+
+  it('writes nothing of a batch that fails, and says why with a typed error', async () => {
+    const redis = client();
+    const prefix = `batch-fail-${randomUUID()}`;
+    const transport = open({ prefix });
+    // A key of the wrong type: the first XADD of its run fails.
+    await redis.set(`${prefix}:events:{users}`, 'not a stream');
+    const error: unknown = await transport
+      .publishMany([
+        { topic: 'users', payload: 'u-1' },
+        { topic: 'users', payload: 'u-2' },
+      ])
+      .catch((e: unknown) => e);
+    expect(isSwitchboardError(error, 'TRANSPORT')).toBe(true);
+    expect((error as Error).message).toMatch(/WRONGTYPE/);
+    expect(await redis.get(`${prefix}:events:{users}`)).toBe('not a stream');
+    // Validation comes before anything is sent: a bad topic fails the whole batch.
+    await expect(
+      transport.publishMany([
+        { topic: 'orders', payload: 'ok' },
+        { topic: 'bad topic', payload: 'x' },
+      ]),
+    ).rejects.toThrow(/topic/);
+    expect(await redis.exists(`${prefix}:events:{orders}`)).toBe(0);
+  });
+});
+
 describe('redisTransport: Redis unreachable', () => {
   it('fails a publish while disconnected with a typed error after commandTimeoutMs, never sends it later, and recovers', async () => {
     const server = await startRedisServer();
