@@ -1,6 +1,7 @@
 import { EventDecodeError, isSwitchboardError } from '../errors.js';
 import { integerOption } from '../internal/options.js';
 import { fromCloudEvent, toCloudEvent, type EventEnvelope } from './envelope.js';
+import { quickEnvelope } from './quick-envelope.js';
 import { DEFAULT_MAX_EVENT_DEPTH, nestsDeeperThan } from './json-depth.js';
 
 /**
@@ -79,6 +80,9 @@ export function decodeEvent(
       `Unsupported CloudEvents specversion ${JSON.stringify(specversion)}; expected "1.0"`,
     );
   }
+  // The usual event is checked without the schema; anything else meets it.
+  const quick = quickEnvelope(value);
+  if (quick !== undefined) return quick;
   try {
     return fromCloudEvent(value);
   } catch (error) {
