@@ -26,7 +26,7 @@ import {
   type Throughput,
 } from './lib/load.js';
 import type { Measurement } from './lib/measure.js';
-import { deleteKeys, RawStreamConsumer, redisClient } from './lib/redis.js';
+import { deleteKeys, RawStreamConsumer, redisClient, ServerCpu } from './lib/redis.js';
 import type { SuiteResult } from './lib/report.js';
 import type { RunScale } from './lib/scale.js';
 
@@ -76,6 +76,8 @@ async function publishOne(
   const requests = scale.pick(10_000, 200);
   const rounds = scale.pick(5, 1);
   const raw = redisClient(url);
+  const autoPipelined = new Redis(url, { enableAutoPipelining: true });
+  autoPipelined.on('error', () => undefined);
   const bus = new EventBus({
     source: 'bench',
     transport: redisTransport({ url, prefix: `${run}-sb` }),
@@ -86,6 +88,7 @@ async function publishOne(
   const busKey = streamKey(`${run}-sb`);
   const clean = (key: string) => () => admin.del(key);
   const baseline = 'raw ioredis XADD';
+  const server = new ServerCpu(admin);
   try {
     const contenders: LoadContender[] = [
       {
@@ -109,21 +112,30 @@ async function publishOne(
         op: () => bus.transport.publish(TOPIC, json),
         afterRound: clean(busKey),
       },
-    ];
+      {
+        name: '· raw ioredis XADD, enableAutoPipelining',
+        op: () => autoPipelined.xadd(rawKey, '*', 'payload', json),
+        afterRound: clean(rawKey),
+      },
+    ].map((contender) => server.track(contender, requests));
     const results = await loadAlternating(contenders, { concurrency, requests, rounds });
     const [base, ours] = results.map(throughput);
     return {
       suite: `Publish one event, ${concurrency} in flight, one shared connection`,
       baseline,
-      rows: results.map((r) => timePerOp(r, { rounds, opsPerRound: requests })),
+      rows: results.map((r) => {
+        const row = timePerOp(r, { rounds, opsPerRound: requests });
+        return { ...row, extra: `${row.extra ?? ''}${server.detail(r.name, 'op')}` };
+      }),
       notes: [
-        `Raw XADDs the same encoded JSON (${json.length} bytes), precomputed; the bus creates the event (data schema, UUID, time, correlation id, traceparent), validates the envelope, encodes and XADDs it. Rows marked · are diagnostics.`,
+        `Raw XADDs the same encoded JSON (${json.length} bytes), precomputed, one socket write per command as ioredis does by default; the bus creates the event (data schema, UUID, time, correlation id, traceparent), validates the envelope, encodes and XADDs it, and the transport sends the commands of one tick in one socket write (ADR 0022). The auto-pipelined row is what a raw user gets from ioredis's own batching (which the transport cannot use: it breaks \`call()\` on ioredis 6). Redis CPU: the server's own time per operation. Rows marked · are diagnostics.`,
         targetNote('bus.publish', ours, base),
       ],
     };
   } finally {
     await bus.close();
     await raw.quit();
+    await autoPipelined.quit();
   }
 }
 
@@ -158,12 +170,14 @@ async function publishBatches(
       return reply;
     });
   };
-  const baseline = `raw ioredis MULTI of ${size} XADD`;
+  const baseline = `raw ioredis pipeline of ${size} XADD`;
+  const server = new ServerCpu(admin);
+  const messages = payloads.map((payload) => ({ topic: TOPIC, payload }));
   try {
     const contenders: LoadContender[] = [
       {
         name: baseline,
-        op: async () => checked(await raw.multi(xadds()).exec()),
+        op: async () => checked(await raw.pipeline(xadds()).exec()),
         afterRound: clean(rawKey),
       },
       {
@@ -182,8 +196,13 @@ async function publishBatches(
         afterRound: clean(busKey),
       },
       {
-        name: `· raw ioredis pipeline of ${size} XADD (no MULTI)`,
-        op: async () => checked(await raw.pipeline(xadds()).exec()),
+        name: `· transport.publishMany (the batch script only)`,
+        op: () => bus.transport.publishMany(messages),
+        afterRound: clean(busKey),
+      },
+      {
+        name: `· raw ioredis MULTI of ${size} XADD (atomic, like the bus)`,
+        op: async () => checked(await raw.multi(xadds()).exec()),
         afterRound: clean(rawKey),
       },
     ];
@@ -193,15 +212,23 @@ async function publishBatches(
       [10, scale.pick(200, 10)],
     ] as const) {
       // The diagnostics once, with one batch in flight.
-      const here = concurrency === 1 ? contenders : contenders.slice(0, 2);
+      const here = (concurrency === 1 ? contenders : contenders.slice(0, 2)).map((contender) =>
+        server.track({ ...contender, name: `${contender.name}@${concurrency}` }, requests),
+      );
       const measured = await loadAlternating(here, { concurrency, requests, rounds });
       const [base, ours] = measured.map(throughput);
       results.push({
         suite: `publishMany of ${size} events, ${concurrency} batch${concurrency === 1 ? '' : 'es'} in flight`,
         baseline,
-        rows: measured.map((r) => timePerOp(r, { rounds, opsPerRound: requests, per: 'batch' })),
+        rows: measured.map((r) => {
+          const row = timePerOp(
+            { ...r, name: r.name.replace(/@\d+$/, '') },
+            { rounds, opsPerRound: requests, per: 'batch' },
+          );
+          return { ...row, extra: `${row.extra ?? ''}${server.detail(r.name, 'batch')}` };
+        }),
         notes: [
-          `Like with like: on a single server the transport sends a batch as one MULTI/EXEC (a pipeline only on a cluster), so the baseline is a raw MULTI of the same ${size} precomputed payloads; the pipeline row shows what the transaction itself costs. Rows marked · are diagnostics.`,
+          `The baseline is a raw pipeline of the same ${size} precomputed payloads. The transport sends a batch as one EVAL of a script that XADDs each message, atomic like a MULTI (one per topic on a cluster): the publishing process does a fraction of ioredis's per-command work, Redis a little more (a call from Lua costs more than a command; compare the Redis CPU of each row; ADR 0022). Rows marked · are diagnostics.`,
           targetNote('publishMany', ours, base),
         ],
       });
@@ -262,19 +289,12 @@ async function switchboardPipeline(
 
 /**
  * XADD of JSON, and {@link RawStreamConsumer}: a hand-written consumer-group
- * loop that JSON.parses each payload. `split` also reads an (always empty)
- * second stream with COUNT split between the two, as the transport reads its
- * group's redrive stream next to the topic's.
+ * loop that JSON.parses each payload.
  */
-async function rawPipeline(
-  url: string,
-  prefix: string,
-  concurrency: number,
-  split = false,
-): Promise<Pipeline> {
+async function rawPipeline(url: string, prefix: string, concurrency: number): Promise<Pipeline> {
   const redis = redisClient(url);
   const key = streamKey(prefix);
-  const keys = split ? [key, `${prefix}:redrive:{${TOPIC}}:${GROUP}`] : [key];
+  const keys = [key];
   // What a hand-written producer sends: the envelope-shaped object, encoded per event.
   const template = ProductEvents.created.create(DATA, { source: 'bench' });
   const options = {
@@ -291,7 +311,7 @@ async function rawPipeline(
     return Promise.resolve();
   });
   const pipeline: Pipeline = {
-    name: split ? '· raw, COUNT split over 2 streams' : 'raw XADD / XREADGROUP / XACK',
+    name: 'raw XADD / XREADGROUP / XACK',
     arrivals: new Arrivals(0),
     publish: (index) =>
       redis.xadd(
@@ -416,10 +436,6 @@ async function endToEnd(url: string, run: string, scale: RunScale): Promise<Suit
       await switchboardPipeline(url, `${run}-sb${concurrency}`, concurrency),
       await bullmqPipeline(url, `${run}-bq${concurrency}`, concurrency),
     ];
-    // Where splitting COUNT matters most: a raw loop that reads like the transport.
-    if (concurrency === 10) {
-      pipelines.push(await rawPipeline(url, `${run}-rs${concurrency}`, concurrency, true));
-    }
     try {
       const samples = await alternate(pipelines, (p) => throughputRound(p, count, inFlight), {
         rounds,
@@ -432,7 +448,7 @@ async function endToEnd(url: string, run: string, scale: RunScale): Promise<Suit
           throughputRow(p.name, samples[i] ?? [], { opsPerRound: count, per: 'event' }),
         ),
         notes: [
-          `Time per event from the first publish until the last of ${count.toLocaleString('en')} is acknowledged; producer and consumer share one process and one command connection (XADD, XACK), reads use a second. Raw reads COUNT <free slots> from one stream and JSON.parses each payload; the subscriber reads the topic's stream and its group's redrive stream with COUNT ceil(free/2) each, then decodes and checks the envelope and the data schema. Rows marked · are diagnostics.`,
+          `Time per event from the first publish until the last of ${count.toLocaleString('en')} is acknowledged; producer and consumer share one process and one command connection (XADD, XACK), reads use a second. Both read COUNT <free slots> from the topic's stream; raw JSON.parses each payload and acknowledges each entry with an XACK of its own, the subscriber decodes and checks the envelope and the data schema, runs the handler in the event's correlation context, and acknowledges what finished in one tick with one XACK (its group's redrive stream is read by housekeeping, not by the blocking read).`,
           `BullMQ: Queue.add of the same data object (BullMQ encodes it), Worker with the same concurrency, completed jobs removed; each job costs BullMQ several Lua scripts (add, move to active, move to completed and fetch the next).`,
           targetNote('end to end', ours, base),
           peerNote(ours, peer),

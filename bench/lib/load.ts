@@ -111,6 +111,8 @@ export async function load(
 export type LoadContender = {
   readonly name: string;
   readonly op: () => Promise<unknown>;
+  /** Runs before each of its rounds, untimed (reading a server's counters, say). */
+  readonly beforeRound?: () => Promise<unknown>;
   /** Runs after each of its rounds, untimed (deleting what the round wrote, say). */
   readonly afterRound?: () => Promise<unknown>;
 };
@@ -126,7 +128,8 @@ export async function loadAlternating(
 ): Promise<LoadResult[]> {
   const samples = await alternate(
     contenders,
-    async ({ op, afterRound }) => {
+    async ({ op, beforeRound, afterRound }) => {
+      await beforeRound?.();
       const round = await loadRound(op, concurrency, requests);
       await afterRound?.();
       return round;

@@ -9,6 +9,54 @@ export function redisClient(url: string): Redis {
   return redis;
 }
 
+/**
+ * Redis's own CPU time (`INFO cpu`, user + system) over each round of a
+ * contender, per operation: what a contender costs the server, which the
+ * client's CPU column does not show. Wraps contenders; read with {@link ServerCpu.detail}.
+ */
+export class ServerCpu {
+  readonly #admin: Redis;
+  readonly #perOp = new Map<string, number[]>();
+  #startedAt = 0;
+
+  constructor(admin: Redis) {
+    this.#admin = admin;
+  }
+
+  /** `contender` with its rounds (of `opsPerRound` operations each) measured on the server too. */
+  track<C extends { readonly name: string; readonly afterRound?: () => Promise<unknown> }>(
+    contender: C,
+    opsPerRound: number,
+  ): C & { readonly beforeRound: () => Promise<void> } {
+    return {
+      ...contender,
+      beforeRound: async () => {
+        this.#startedAt = await this.#used();
+      },
+      afterRound: async () => {
+        const seconds = (await this.#used()) - this.#startedAt;
+        const samples = this.#perOp.get(contender.name) ?? [];
+        samples.push((seconds * 1e6) / opsPerRound);
+        this.#perOp.set(contender.name, samples);
+        await contender.afterRound?.();
+      },
+    };
+  }
+
+  /** `, Redis CPU <median> µs/<per>` for the details column (the warm-up round left out). */
+  detail(name: string, per: string): string {
+    const samples = (this.#perOp.get(name) ?? []).slice(1).sort((a, b) => a - b);
+    const median = samples[Math.floor(samples.length / 2)];
+    return median === undefined ? '' : `, Redis CPU ${median.toFixed(1)} µs/${per}`;
+  }
+
+  async #used(): Promise<number> {
+    const info = await this.#admin.info('cpu');
+    const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1]);
+    return field('used_cpu_user') + field('used_cpu_sys');
+  }
+}
+
 /** Deletes every key matching `pattern` (SCAN + UNLINK): a suite's own keys on a shared server. */
 export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
   let cursor = '0';

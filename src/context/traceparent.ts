@@ -60,7 +60,13 @@ export function formatTraceparent(context: TraceContext): string {
 /** A new root trace: random trace and span ids, sampled. */
 export function createTraceparent(): string {
   // Our own random ids need none of formatTraceparent's checks: one per event and call.
-  return `00-${randomHex(16)}-${randomHex(8)}-01`;
+  // Both ids from one draw of the pool: one hex conversion, not two.
+  for (;;) {
+    const hex = randomHex(24);
+    const traceId = hex.slice(0, 32);
+    const spanId = hex.slice(32);
+    if (traceId !== ZERO_TRACE && spanId !== ZERO_SPAN) return `00-${traceId}-${spanId}-01`;
+  }
 }
 
 /**

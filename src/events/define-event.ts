@@ -10,7 +10,7 @@ import {
   type InferOutput,
   type StandardSchemaV1,
 } from '../standard-schema.js';
-import { createdEnvelopes, fromCloudEvent, isEventTime, type EventEnvelope } from './envelope.js';
+import { fromCloudEvent, isEventTime, type EventEnvelope } from './envelope.js';
 
 /**
  * Options of {@link defineEvent}.
@@ -189,7 +189,6 @@ export function defineEvent<Type extends string, Schema extends StandardSchemaV1
       // neither, and spreads in the literal cost a publish's hot path.
       if (subject !== undefined) envelope.subject = nameOption('subject', subject);
       if (causationid !== undefined) envelope.causationid = causationid;
-      createdEnvelopes.add(envelope);
       return envelope;
     },
     parse: (value) => {

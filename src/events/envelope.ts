@@ -91,13 +91,6 @@ const ATTRIBUTES = [
 ] as const;
 
 /**
- * Envelopes made by a definition's `create()`: their attributes were built
- * valid and their data checked, so publishing skips validating them again
- * (it cost more than the Redis round trip). Anything else is validated.
- */
-export const createdEnvelopes = new WeakSet<EventEnvelope>();
-
-/**
  * The envelope in CloudEvents structured JSON format: a plain object with the
  * attributes at the top level and `data` as a JSON value; absent optional
  * attributes are left out. Does not validate (see {@link fromCloudEvent}).

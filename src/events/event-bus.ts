@@ -135,21 +135,30 @@ export class EventBus {
   ): Promise<EventEnvelope[]> {
     this.#assertOpen('publish');
     throwIfAborted(options.signal);
-    const prepared = items.map((item) => {
-      const [event, topic] = 'event' in item ? [item.event, item.topic] : [item, undefined];
-      const ready = prepareEvent(event, this.source, this.#limits);
-      return { ...ready, topic: topic ?? topicOfType(ready.event.type) };
-    });
-    if (prepared.length === 0) return [];
+    // Plain loops, no copies: this runs for every event of a batch.
+    const limits = this.#limits;
+    const events: EventEnvelope[] = [];
+    const messages: { readonly topic: string; readonly payload: string }[] = [];
+    for (const item of items) {
+      const wrapped = 'event' in item;
+      const { event, payload } = prepareEvent(wrapped ? item.event : item, this.source, limits);
+      const topic = (wrapped ? item.topic : undefined) ?? topicOfType(event.type);
+      events.push(event);
+      messages.push({ topic, payload });
+    }
+    if (events.length === 0) return [];
     const signal = options.signal;
     const ids = await this.transport.publishMany(
-      prepared.map(({ topic, payload }) => ({ topic, payload })),
+      messages,
       signal === undefined ? undefined : { signal },
     );
-    prepared.forEach(({ event, topic }, index) => {
-      this.#events.emit('published', { event, topic, messageId: ids[index] ?? '' });
-    });
-    return prepared.map(({ event }) => event);
+    if (this.#events.has('published')) {
+      events.forEach((event, index) => {
+        const topic = messages[index]?.topic ?? '';
+        this.#events.emit('published', { event, topic, messageId: ids[index] ?? '' });
+      });
+    }
+    return events;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { EventValidationError } from '../errors.js';
 import { encodeEvent } from './decode.js';
-import { createdEnvelopes, fromCloudEvent, toCloudEvent, type EventEnvelope } from './envelope.js';
+import { fromCloudEvent, toCloudEvent, type EventEnvelope } from './envelope.js';
+import { quickEnvelope } from './quick-envelope.js';
 import { nestsDeeperThan } from './json-depth.js';
 
 /** What a bus accepts: subscribers refuse anything past these, so publishing does too. */
@@ -17,13 +18,14 @@ export function prepareEvent<E extends EventEnvelope>(
   source: string,
   { maxBytes, maxDepth }: EventLimits,
 ): { readonly event: E; readonly payload: string } {
-  const created = createdEnvelopes.has(event);
   const stamped: E = event.source === '' ? { ...event, source } : event;
-  // Made by create(): valid by construction, and holding only CloudEvents attributes.
-  if (!created) fromCloudEvent(toCloudEvent(stamped));
+  // What create() makes is valid and holds only CloudEvents attributes: it
+  // needs neither the schema nor a copy without the other properties.
+  const usual = quickEnvelope(stamped) !== undefined;
+  if (!usual) fromCloudEvent(toCloudEvent(stamped));
   let payload: string;
   try {
-    payload = created ? JSON.stringify(stamped) : encodeEvent(stamped);
+    payload = usual ? JSON.stringify(stamped) : encodeEvent(stamped);
   } catch (error) {
     // JSON.stringify throws on a BigInt or a cycle in `data`.
     const message = `Not JSON-encodable: ${error instanceof Error ? error.message : String(error)}`;

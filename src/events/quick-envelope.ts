@@ -20,11 +20,11 @@ const NO_SPACE = /^\S+$/;
 const TIME = (EventEnvelopeSchema.shape.time.def as { readonly pattern?: unknown }).pattern;
 
 /**
- * The envelope in `value`, a freshly parsed JSON object, when it is valid and
- * holds nothing but envelope attributes: the shape of every event a bus
- * publishes. `undefined` otherwise, and then `fromCloudEvent` decides (and
- * says what is wrong). Accepts only what `EventEnvelopeSchema` accepts, at a
- * tenth of its cost; it runs for every event a subscriber receives.
+ * `value` as an envelope when it is valid and holds nothing but envelope
+ * attributes: the shape of every event `create()` makes and a bus publishes.
+ * `undefined` otherwise, and then `fromCloudEvent` decides (and says what is
+ * wrong). Accepts only what `EventEnvelopeSchema` accepts, at a tenth of its
+ * cost; it runs for every event published and every event received.
  */
 export function quickEnvelope(value: object): EventEnvelope | undefined {
   if (!(TIME instanceof RegExp)) return undefined;
