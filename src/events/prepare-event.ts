@@ -20,8 +20,9 @@ export function prepareEvent<E extends EventEnvelope>(
 ): { readonly event: E; readonly payload: string } {
   const stamped: E = event.source === '' ? { ...event, source } : event;
   // What create() makes is valid and holds only CloudEvents attributes: it
-  // needs neither the schema nor a copy without the other properties.
-  const usual = quickEnvelope(stamped) !== undefined;
+  // needs neither the schema nor a copy without the other properties. Not an
+  // object with a toJSON of its own: JSON.stringify would send what it says.
+  const usual = !('toJSON' in stamped) && quickEnvelope(stamped) !== undefined;
   if (!usual) fromCloudEvent(toCloudEvent(stamped));
   let payload: string;
   try {

@@ -126,6 +126,21 @@ describe('EventBus.publish', () => {
     expect(isSwitchboardError(error, 'EVENT_VALIDATION')).toBe(true);
   });
 
+  it('publishes what it validated: the attributes, never what the toJSON of an envelope object says', async () => {
+    const { bus, transport } = setup();
+    const publish = vi.spyOn(transport, 'publish');
+    class Sneaky {
+      toJSON(): unknown {
+        return { type: 'something.else' };
+      }
+    }
+    // With a source of its own, so the bus does not stamp (and copy) it.
+    const event = Object.assign(new Sneaky(), health(), { source: 'svc' });
+    await bus.publish(event);
+    const payload = publish.mock.calls[0]?.[1] ?? '';
+    expect(JSON.parse(payload)).toMatchObject({ type: event.type, id: event.id });
+  });
+
   it('rejects an aborted signal without publishing', async () => {
     const { bus, transport } = setup();
     const publish = vi.spyOn(transport, 'publish');
