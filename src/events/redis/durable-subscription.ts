@@ -13,11 +13,13 @@ import { GroupCommands, type DeadLetterCause } from './group-commands.js';
 import {
   heldKey,
   redisBackoffMs,
+  toHeld,
   type HeldMessage,
   type StreamRef,
   type SubscriptionHost,
 } from './held-message.js';
-import { MESSAGE_ID_FIELD, PAYLOAD_FIELD } from './keys.js';
+import { PAYLOAD_FIELD } from './keys.js';
+import { OutcomeWrites } from './outcome-writes.js';
 import { BlockingReader } from './blocking-reader.js';
 import { readLanes } from './read-lanes.js';
 import { ReadOutage } from './read-outage.js';
@@ -74,10 +76,8 @@ export class DurableSubscription implements TransportSubscription {
   readonly #buffered: HeldMessage[] = [];
   readonly #running = new Map<string, Running>();
   readonly #retrying = new Map<string, HeldMessage>();
-  readonly #settling = new Map<
-    string,
-    { readonly held: HeldMessage; readonly done: Promise<void> }
-  >();
+  /** Acknowledgements and dead letters being written. */
+  readonly #settling: OutcomeWrites;
   readonly #timers = new TimerSet();
   /** Aborts handlers when the subscription stops without draining. */
   readonly #handlers = new AbortController();
@@ -126,6 +126,13 @@ export class DurableSubscription implements TransportSubscription {
       return { streams, reader, outage, history, loop: Promise.resolve() };
     });
     this.#slots = new ReadSlots(() => this.#freeSlots(), this.#lanes.length);
+    this.#settling = new OutcomeWrites({
+      link: host.link,
+      logger: host.options.logger,
+      group: spec.group,
+      abandoned: this.#handlers.signal,
+      halted: this.#halt.signal,
+    });
   }
 
   /** Creates the groups, then starts reading; rejects (and cleans up) if the groups cannot be created. */
@@ -384,7 +391,7 @@ export class DurableSubscription implements TransportSubscription {
     if (entry.fields === null) {
       // Deleted (trimmed) while pending: nothing left to deliver.
       if (!stream.redrive) this.#trimLosses.found(stream.topic, { pending: 1 });
-      void this.#finish(held, () => this.#commands.ack(held));
+      void this.#settling.write(held, () => this.#commands.ack(held));
     } else if (payload === undefined) {
       const fields = JSON.stringify(Object.fromEntries(entry.fields));
       void this.#deadLetter(
@@ -441,7 +448,7 @@ export class DurableSubscription implements TransportSubscription {
       const { reason, error } = outcome.poison;
       written = this.#deadLetter(held, { reason, error, deliveryCount });
     } else {
-      written = this.#finish(held, () => this.#commands.ack(held));
+      written = this.#settling.write(held, () => this.#commands.ack(held));
     }
     this.#pump();
     this.#slots.wake();
@@ -449,66 +456,7 @@ export class DurableSubscription implements TransportSubscription {
   }
 
   #deadLetter(held: HeldMessage, cause: DeadLetterCause): Promise<void> {
-    return this.#finish(held, () => this.#commands.deadLetter(held, cause));
-  }
-
-  /**
-   * Runs an acknowledgement (or a dead-lettering), retrying through a Redis
-   * outage while the message stays held. If it still cannot be done, the
-   * message stays pending and is delivered again: at least once, never lost.
-   */
-  #finish(held: HeldMessage, write: () => Promise<unknown>): Promise<void> {
-    const key = heldKey(held.stream, held.entryId);
-    const settled = (): void => {
-      this.#settling.delete(key);
-    };
-    let first: Promise<unknown>;
-    try {
-      first = write();
-    } catch (error) {
-      // Whatever was thrown goes on as it is, as if the call had rejected with it.
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      first = Promise.reject(error);
-    }
-    // The usual case, a write that succeeds at once, costs no async function.
-    const done = first.then(settled, (error: unknown) =>
-      this.#writeAgain(held, write, error).finally(settled),
-    );
-    this.#settling.set(key, { held, done });
-    return done;
-  }
-
-  /** The rest of {@link #finish}: backs off and writes again, up to ten attempts in all. */
-  async #writeAgain(
-    held: HeldMessage,
-    write: () => Promise<unknown>,
-    firstError: unknown,
-  ): Promise<void> {
-    let error = firstError;
-    for (let attempt = 1; ; attempt++) {
-      // The group is gone, and with it the pending entry: nothing to acknowledge.
-      if (isRedisError(error, 'NOGROUP')) return;
-      this.#host.link.noteError(error);
-      // Stopping while Redis is out of reach: backing off until the tenth
-      // attempt would hold the stop for tens of seconds. It stays pending.
-      const unreachable = this.#stopped() && !this.#host.link.connected;
-      if (this.#handlers.signal.aborted || attempt >= 10 || unreachable) {
-        this.#logger.warn(
-          { group: this.#spec.group, id: held.message.id, error: errorText(error) },
-          'could not acknowledge; the message will be delivered again',
-        );
-        return;
-      }
-      // A stop cuts the wait short: one more attempt, now.
-      const wait = AbortSignal.any([this.#handlers.signal, this.#halt.signal]);
-      await delay(redisBackoffMs(attempt), wait).catch(() => undefined);
-      try {
-        await write();
-        return;
-      } catch (failure) {
-        error = failure;
-      }
-    }
+    return this.#settling.write(held, () => this.#commands.deadLetter(held, cause));
   }
 
   #retryLater(key: string, held: HeldMessage, ms: number): void {
@@ -632,15 +580,4 @@ export class DurableSubscription implements TransportSubscription {
     if (!stream.redrive) this.#trimLosses.found(stream.topic, { pending: deleted });
     if (!this.#abandoned()) this.#takeOver(stream, claimed);
   }
-}
-
-/** A held message from a stream entry; a redriven entry keeps the id it had in the topic's stream. */
-function toHeld(stream: StreamRef, entry: StreamEntry, deliveryCount: number): HeldMessage {
-  const fields = entry.fields;
-  const id = stream.redrive ? (fields?.get(MESSAGE_ID_FIELD) ?? entry.id) : entry.id;
-  const payload = fields?.get(PAYLOAD_FIELD) ?? '';
-  const message = entry.invalidText?.has(PAYLOAD_FIELD)
-    ? { id, topic: stream.topic, payload, deliveryCount, invalidText: true as const }
-    : { id, topic: stream.topic, payload, deliveryCount };
-  return { stream, entryId: entry.id, message };
 }

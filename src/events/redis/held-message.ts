@@ -1,7 +1,8 @@
 import type { TransportMessage } from '../transport.js';
-import type { RedisKeys } from './keys.js';
+import { MESSAGE_ID_FIELD, PAYLOAD_FIELD, type RedisKeys } from './keys.js';
 import type { RedisLink } from './redis-link.js';
 import type { ResolvedRedisOptions } from './redis-options.js';
+import type { StreamEntry } from './stream-reply.js';
 
 /** What a subscription (durable or broadcast) needs from its transport. */
 export type SubscriptionHost = {
@@ -39,4 +40,15 @@ export function heldKey(stream: StreamRef, entryId: string): string {
 /** Exponential backoff with full jitter for background retries against Redis: 100 ms … 5 s. */
 export function redisBackoffMs(attempt: number): number {
   return Math.random() * Math.min(5_000, 100 * 2 ** Math.min(attempt, 10));
+}
+
+/** A held message from a stream entry; a redriven entry keeps the id it had in the topic's stream. */
+export function toHeld(stream: StreamRef, entry: StreamEntry, deliveryCount: number): HeldMessage {
+  const fields = entry.fields;
+  const id = stream.redrive ? (fields?.get(MESSAGE_ID_FIELD) ?? entry.id) : entry.id;
+  const payload = fields?.get(PAYLOAD_FIELD) ?? '';
+  const message = entry.invalidText?.has(PAYLOAD_FIELD)
+    ? { id, topic: stream.topic, payload, deliveryCount, invalidText: true as const }
+    : { id, topic: stream.topic, payload, deliveryCount };
+  return { stream, entryId: entry.id, message };
 }
