@@ -19,6 +19,7 @@ import {
   type SubscriptionHost,
 } from './held-message.js';
 import { PAYLOAD_FIELD } from './keys.js';
+import { Housekeeping } from './housekeeping.js';
 import { OutcomeWrites } from './outcome-writes.js';
 import { BlockingReader } from './blocking-reader.js';
 import { readLanes } from './read-lanes.js';
@@ -72,7 +73,6 @@ export class DurableSubscription implements TransportSubscription {
   readonly #slots: ReadSlots;
   /** The last entry read from each topic stream: where a vanished group is re-created. */
   readonly #lastRead = new Map<string, string>();
-  readonly #claimCursors = new Map<string, string>();
   readonly #buffered: HeldMessage[] = [];
   readonly #running = new Map<string, Running>();
   readonly #retrying = new Map<string, HeldMessage>();
@@ -85,12 +85,8 @@ export class DurableSubscription implements TransportSubscription {
   readonly #halt = new AbortController();
   /** Housekeeping rounds and retries under way: they may take entries a draining stop must run. */
   readonly #background = new Set<Promise<void>>();
-  #housekeeping = false;
-  #rounds = 0;
-  /** As of the last housekeeping round. */
-  #lag: number | undefined;
   readonly #trimLosses: TrimLosses;
-  #intervals: ReturnType<typeof setInterval>[] = [];
+  readonly #housekeeping: Housekeeping;
   #stopping: Promise<void> | undefined;
 
   private constructor(spec: SubscriptionSpec, handler: MessageHandler, host: SubscriptionHost) {
@@ -126,6 +122,30 @@ export class DurableSubscription implements TransportSubscription {
       return { streams, reader, outage, history, loop: Promise.resolve() };
     });
     this.#slots = new ReadSlots(() => this.#freeSlots(), this.#lanes.length);
+    this.#housekeeping = new Housekeeping({
+      spec,
+      commands: this.#commands,
+      link: host.link,
+      blockMs: host.options.blockMs,
+      streams: this.#streams,
+      trimLosses: this.#trimLosses,
+      held: () => this.#held(),
+      freeSlots: () => this.#freeSlots(),
+      stopped: () => this.#stopped(),
+      abandoned: () => this.#abandoned(),
+      takeOver: (stream, entries) => {
+        this.#takeOver(stream, entries);
+      },
+      admit: (stream, entry) => {
+        this.#admit(stream, entry, 1);
+      },
+      pump: () => {
+        this.#pump();
+      },
+      inBackground: (work) => {
+        this.#inBackground(work);
+      },
+    });
     this.#settling = new OutcomeWrites({
       link: host.link,
       logger: host.options.logger,
@@ -157,7 +177,7 @@ export class DurableSubscription implements TransportSubscription {
       inFlight: this.#running.size,
       pending:
         this.#running.size + this.#buffered.length + this.#retrying.size + this.#settling.size,
-      lag: this.#lag,
+      lag: this.#housekeeping.lag,
       connected: this.#host.link.connected && this.#lanes.every((lane) => lane.outage.ok),
       trimmed: this.#trimLosses.total,
     };
@@ -169,17 +189,7 @@ export class DurableSubscription implements TransportSubscription {
   }
 
   #begin(): void {
-    const { claimIdleMs } = this.#spec;
-    const renew = setInterval(() => void this.#renewLeases(), Math.max(5, claimIdleMs / 3));
-    const claim = setInterval(
-      () => {
-        this.#inBackground(this.#housekeep());
-      },
-      Math.max(10, claimIdleMs / 2),
-    );
-    renew.unref();
-    claim.unref();
-    this.#intervals = [renew, claim];
+    this.#housekeeping.start();
     for (const lane of this.#lanes) lane.loop = this.#readLoop(lane);
   }
 
@@ -203,7 +213,7 @@ export class DurableSubscription implements TransportSubscription {
       }
     } finally {
       this.#abandon();
-      for (const interval of this.#intervals) clearInterval(interval);
+      this.#housekeeping.stop();
       await this.#closeReaders();
       // Only if it holds nothing (what it holds is taken over after claimIdleMs),
       // and not worth waiting for Redis over.
@@ -367,6 +377,14 @@ export class DurableSubscription implements TransportSubscription {
     }
   }
 
+  /** Every message this consumer holds: each has its lease renewed. */
+  *#held(): Iterable<HeldMessage> {
+    for (const { held } of this.#running.values()) yield held;
+    for (const { held } of this.#settling.values()) yield held;
+    yield* this.#retrying.values();
+    yield* this.#buffered;
+  }
+
   #freeSlots(): number {
     return this.#spec.concurrency - this.#running.size - this.#buffered.length;
   }
@@ -512,72 +530,5 @@ export class DurableSubscription implements TransportSubscription {
       );
       return 0;
     }
-  }
-
-  async #renewLeases(): Promise<void> {
-    const byStream = new Map<StreamRef, string[]>();
-    const add = ({ stream, entryId }: HeldMessage): void => {
-      const ids = byStream.get(stream);
-      if (ids === undefined) byStream.set(stream, [entryId]);
-      else ids.push(entryId);
-    };
-    for (const { held } of this.#running.values()) add(held);
-    for (const { held } of this.#settling.values()) add(held);
-    for (const held of this.#retrying.values()) add(held);
-    for (const held of this.#buffered) add(held);
-    await Promise.all(
-      [...byStream].map(([stream, ids]) =>
-        this.#commands.renew(stream, ids).catch((error: unknown) => {
-          this.#host.link.noteError(error);
-        }),
-      ),
-    );
-  }
-
-  /** Every `claimIdleMs / 2`: take over abandoned messages (when slots are free), and read the lag. */
-  async #housekeep(): Promise<void> {
-    if (this.#housekeeping || this.#stopped()) return;
-    this.#housekeeping = true;
-    try {
-      for (const stream of this.#streams) {
-        if (this.#stopped()) break;
-        if (this.#freeSlots() > 0) await this.#claimAbandoned(stream);
-        if (stream.redrive && this.#freeSlots() > 0 && !this.#stopped()) {
-          const entries = await this.#commands.readNew(stream, this.#freeSlots());
-          if (!this.#abandoned()) for (const entry of entries) this.#admit(stream, entry, 1);
-        }
-      }
-      this.#pump();
-      const lags = await Promise.all(this.#topicStreams.map((s) => this.#commands.lag(s)));
-      lags.forEach(({ trimmed }, i) => {
-        const stream = this.#topicStreams[i];
-        if (stream !== undefined) this.#trimLosses.found(stream.topic, { unread: trimmed });
-      });
-      this.#lag = lags.some(({ lag }) => lag === undefined)
-        ? undefined
-        : lags.reduce<number>((sum, { lag }) => sum + (lag ?? 0), 0);
-      // A live consumer reads at least every blockMs: far longer silence is a process gone.
-      if (++this.#rounds % 10 === 0) {
-        const silentMs = 10 * Math.max(this.#spec.claimIdleMs, this.#host.options.blockMs);
-        for (const stream of this.#streams) await this.#commands.retireSilent(stream, silentMs);
-      }
-    } catch (error) {
-      // NOGROUP included: the read loop re-creates the group.
-      this.#host.link.noteError(error);
-    } finally {
-      this.#housekeeping = false;
-    }
-  }
-
-  async #claimAbandoned(stream: StreamRef): Promise<void> {
-    const { cursor, claimed, deleted } = await this.#commands.claimIdle(
-      stream,
-      this.#spec.claimIdleMs,
-      this.#claimCursors.get(stream.key) ?? '0-0',
-      this.#freeSlots(),
-    );
-    this.#claimCursors.set(stream.key, cursor);
-    if (!stream.redrive) this.#trimLosses.found(stream.topic, { pending: deleted });
-    if (!this.#abandoned()) this.#takeOver(stream, claimed);
   }
 }
