@@ -21,24 +21,12 @@ import {
 import { PAYLOAD_FIELD } from './keys.js';
 import { Housekeeping } from './housekeeping.js';
 import { OutcomeWrites } from './outcome-writes.js';
-import { BlockingReader } from './blocking-reader.js';
-import { readLanes } from './read-lanes.js';
-import { ReadOutage } from './read-outage.js';
+import { GroupLane, readLanes } from './read-lanes.js';
 import { ReadSlots } from './read-slots.js';
 import { TrimLosses } from './trim-losses.js';
-import { isRedisError, parseReadReply, type StreamEntry } from './stream-reply.js';
+import { isRedisError, type StreamEntry } from './stream-reply.js';
 
 type Running = { readonly held: HeldMessage; readonly done: Promise<void> };
-
-/** One blocking read loop: all the topics' streams on a single Redis, one topic on a cluster. */
-type Lane = {
-  readonly streams: readonly StreamRef[];
-  readonly reader: BlockingReader;
-  readonly outage: ReadOutage;
-  /** Its streams (redrive streams included) whose own pending history is still to be read, and after which id. */
-  readonly history: Map<StreamRef, string>;
-  loop: Promise<void>;
-};
 
 /**
  * One consumer of a consumer group on Redis Streams.
@@ -69,7 +57,7 @@ export class DurableSubscription implements TransportSubscription {
   readonly #streams: readonly StreamRef[];
   readonly #byKey: ReadonlyMap<string, StreamRef>;
   readonly #topicStreams: readonly StreamRef[];
-  readonly #lanes: readonly Lane[];
+  readonly #lanes: readonly GroupLane[];
   readonly #slots: ReadSlots;
   /** The last entry read from each topic stream: where a vanished group is re-created. */
   readonly #lastRead = new Map<string, string>();
@@ -112,15 +100,9 @@ export class DurableSubscription implements TransportSubscription {
       host.options.logger,
       `group "${spec.group}" acknowledged them`,
     );
-    this.#lanes = readLanes(host.link.client, this.#topicStreams).map((streams) => {
-      const outage = new ReadOutage(spec, host.options.logger);
-      const topics = new Set(streams.map((stream) => stream.topic));
-      const history = new Map<StreamRef, string>();
-      for (const stream of this.#streams) if (topics.has(stream.topic)) history.set(stream, '0');
-      const silentAfterMs = host.options.blockMs + host.options.commandTimeoutMs;
-      const reader = new BlockingReader(host.link, outage, silentAfterMs);
-      return { streams, reader, outage, history, loop: Promise.resolve() };
-    });
+    this.#lanes = readLanes(host.link.client, this.#topicStreams).map(
+      (streams) => new GroupLane(spec, host, streams, this.#streams),
+    );
     this.#slots = new ReadSlots(() => this.#freeSlots(), this.#lanes.length);
     this.#housekeeping = new Housekeeping({
       spec,
@@ -279,7 +261,7 @@ export class DurableSubscription implements TransportSubscription {
     return start === 'latest' ? '$' : start === 'earliest' ? '0' : start.afterId;
   }
 
-  async #readLoop(lane: Lane): Promise<void> {
+  async #readLoop(lane: GroupLane): Promise<void> {
     while (!this.#stopped()) {
       if (this.#slots.available() <= 0) {
         await this.#slots.wait();
@@ -297,7 +279,7 @@ export class DurableSubscription implements TransportSubscription {
         const share = this.#slots.take();
         try {
           // COUNT applies to each stream: split the share between them.
-          const reply = await this.#read(lane, Math.ceil(share / lane.streams.length));
+          const reply = await lane.read(Math.ceil(share / lane.streams.length));
           lane.outage.succeeded();
           if (!this.#abandoned()) this.#accept(reply);
         } finally {
@@ -321,24 +303,6 @@ export class DurableSubscription implements TransportSubscription {
         await delay(redisBackoffMs(failures), this.#halt.signal).catch(() => undefined);
       }
     }
-  }
-
-  /** Blocks on the lane's topic streams only: redriven letters are rare, housekeeping reads them. */
-  async #read(lane: Lane, count: number): Promise<Map<string, StreamEntry[]>> {
-    const keys = lane.streams.map((stream) => stream.key);
-    const reply = await lane.reader.read('XREADGROUP', [
-      'GROUP',
-      this.#spec.group,
-      this.#spec.consumer,
-      'COUNT',
-      count,
-      'BLOCK',
-      Math.min(this.#host.options.blockMs, MAX_TIMER_MS),
-      'STREAMS',
-      ...keys,
-      ...keys.map(() => '>'),
-    ]);
-    return parseReadReply(reply);
   }
 
   async #readOwnHistory(history: Map<StreamRef, string>, count: number): Promise<void> {
