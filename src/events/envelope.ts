@@ -44,7 +44,7 @@ export type EventEnvelope<T = unknown, Type extends string = string> = {
 // CloudEvents 1.0 §3.1.1: lowercase ASCII letters and digits only.
 const ATTRIBUTE_NAME = /^[a-z0-9]+$/;
 // Non-empty and without whitespace: the shape of a URI-reference for `source`.
-const NO_SPACE = /^\S+$/;
+export const NO_SPACE = /^\S+$/;
 
 const nonEmpty = z.string().min(1);
 
@@ -76,7 +76,7 @@ export const EventEnvelopeSchema = z.object({
 });
 
 /** The envelope schema's attribute names in CloudEvents order, for a stable encoding. */
-const ATTRIBUTES = [
+export const ATTRIBUTES = [
   'specversion',
   'id',
   'source',

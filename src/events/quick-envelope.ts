@@ -1,20 +1,6 @@
-import { EventEnvelopeSchema, type EventEnvelope } from './envelope.js';
+import { ATTRIBUTES, EventEnvelopeSchema, NO_SPACE, type EventEnvelope } from './envelope.js';
 
-const NAMES = new Set([
-  'specversion',
-  'id',
-  'source',
-  'type',
-  'time',
-  'datacontenttype',
-  'subject',
-  'dataversion',
-  'correlationid',
-  'causationid',
-  'traceparent',
-  'data',
-]);
-const NO_SPACE = /^\S+$/;
+const NAMES = new Set<string>([...ATTRIBUTES, 'data']);
 // The schema's own pattern for `time`, so both accept the same timestamps.
 // Should zod keep it elsewhere one day, every envelope goes to the schema.
 const TIME = (EventEnvelopeSchema.shape.time.def as { readonly pattern?: unknown }).pattern;
