@@ -11,6 +11,8 @@ import {
   type AuthService,
   type AuthServiceOptions,
 } from '../../examples/auth-service/auth-service.js';
+import { createProductService } from '../../examples/product-service/product-service.js';
+import type { ServiceHandle } from '../../examples/shared/listen.js';
 
 /** Everything a test starts, closed after it, last started first. */
 const open: { close(): Promise<void> }[] = [];
@@ -59,6 +61,27 @@ export async function startAuth(
 }
 
 /** A contract and the base path its operations are served under (`/api/v1`, or `''` for the origin). */
+/** A real product service on a free port, its user cache off, closed after the test. */
+export async function startProduct(
+  registry: ServiceRegistry,
+  bus: RecordingBus,
+): Promise<ServiceHandle> {
+  return closeAfter(await createProductService({ port: 0, registry, bus, userCacheTtlMs: 0 }));
+}
+
+/** The usual stack of a test: a recording bus, a registry, auth and product services. */
+export async function startAuthAndProduct(): Promise<{
+  readonly bus: RecordingBus;
+  readonly registry: ServiceRegistry;
+  readonly auth: AuthService;
+  readonly product: ServiceHandle;
+}> {
+  const bus = recordingBus();
+  const reg = registry();
+  const auth = await startAuth({ registry: reg, bus });
+  return { bus, registry: reg, auth, product: await startProduct(reg, bus) };
+}
+
 export type ServedContract = readonly [{ readonly operations: HttpOperations }, string];
 
 /**

@@ -2,14 +2,13 @@ import { SignJWT, UnsecuredJWT, exportSPKI, generateKeyPair, type JWTPayload } f
 import { describe, expect, it } from 'vitest';
 import { AuthServiceClient } from 'switchboard';
 import type { AuthService } from '../../examples/auth-service/auth-service.js';
-import { createProductService } from '../../examples/product-service/product-service.js';
 import type { ServiceHandle } from '../../examples/shared/listen.js';
 import {
   TOKEN_AUDIENCE,
   TOKEN_CLOCK_TOLERANCE_SECONDS,
   TOKEN_ISSUER,
 } from '../../examples/shared/token-contract.js';
-import { call, closeAfter, recordingBus, registry, signUp, startAuth } from './helpers.js';
+import { call, closeAfter, signUp, startAuthAndProduct } from './helpers.js';
 
 type Stack = {
   readonly auth: AuthService;
@@ -19,12 +18,7 @@ type Stack = {
 };
 
 async function setUp(): Promise<Stack> {
-  const bus = recordingBus();
-  const reg = registry();
-  const auth = await startAuth({ registry: reg, bus });
-  const product = closeAfter(
-    await createProductService({ port: 0, registry: reg, bus, userCacheTtlMs: 0 }),
-  );
+  const { registry: reg, auth, product } = await startAuthAndProduct();
   const client = closeAfter(
     new AuthServiceClient({
       registry: reg,

@@ -1,15 +1,12 @@
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { ProductEvents, type ServiceRegistry } from 'switchboard';
-import { createTestRegistry, createTestService, type RecordingBus } from 'switchboard/testing';
-import type { AuthService } from '../../examples/auth-service/auth-service.js';
+import { ProductEvents } from 'switchboard';
+import { createTestRegistry, createTestService } from 'switchboard/testing';
 import { AUTH_BASE_PATH, createAuthService } from '../../examples/auth-service/auth-service.js';
 import {
   productAuthContract,
   productAuthKeysContract,
 } from '../../examples/contracts/auth-contract.js';
-import { createProductService } from '../../examples/product-service/product-service.js';
-import type { ServiceHandle } from '../../examples/shared/listen.js';
 import { JWKS_PATH, TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../examples/shared/token-contract.js';
 import {
   NOTIFIER,
@@ -23,24 +20,12 @@ import {
   requestsOutside,
   signUp,
   startAuth,
+  startAuthAndProduct,
+  startProduct,
 } from './helpers.js';
 
-type Stack = {
-  readonly bus: RecordingBus;
-  readonly registry: ServiceRegistry;
-  readonly auth: AuthService;
-  readonly product: ServiceHandle;
-};
-
-async function setUp(): Promise<Stack> {
-  const bus = recordingBus();
-  const reg = registry();
-  const auth = await startAuth({ registry: reg, bus });
-  const product = closeAfter(
-    await createProductService({ port: 0, registry: reg, bus, userCacheTtlMs: 0 }),
-  );
-  return { bus, registry: reg, auth, product };
-}
+const setUp = startAuthAndProduct;
+type Stack = Awaited<ReturnType<typeof setUp>>;
 
 const pen = { name: 'Fountain pen', price: 24.5, category: 'stationery', stock: 10 };
 
@@ -228,9 +213,7 @@ describe('product service', () => {
       }),
     );
     const auth = await startAuth({ registry: reg, bus });
-    const product = closeAfter(
-      await createProductService({ port: 0, registry: reg, bus, userCacheTtlMs: 0 }),
-    );
+    const product = await startProduct(reg, bus);
     const ada = await signUp(auth, 'ada');
     const created = await call('POST', `${product.url}/products`, { token: ada.token, json: pen });
     expect(created.status).toBe(201);
@@ -277,9 +260,7 @@ describe('product service', () => {
     const reg = registry();
     reg.register({ name: 'auth', baseUrl: `${auth.url}${AUTH_BASE_PATH}` });
     const bus = recordingBus();
-    const product = closeAfter(
-      await createProductService({ port: 0, registry: reg, bus, userCacheTtlMs: 0 }),
-    );
+    const product = await startProduct(reg, bus);
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'ES256', kid })
       .setSubject('7')

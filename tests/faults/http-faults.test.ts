@@ -8,6 +8,7 @@ import {
   type ServiceRegistryEvents,
 } from 'switchboard';
 import { createTestService, type TestService } from 'switchboard/testing';
+import { closeServer } from '../support/close-server.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -162,15 +163,7 @@ describe('aborts reach the socket', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => {
-            resolve();
-          });
-        }),
-    );
+    closers.push(() => closeServer(server));
     const { port } = server.address() as AddressInfo;
     return { origin: `http://127.0.0.1:${port}`, closed: () => closed };
   }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ServiceClient, ServiceRegistry, SwitchboardError } from 'switchboard';
+import { closeServer } from '../support/close-server.js';
 import { activeResources, expectResourcesBack } from '../support/guard.js';
 
 // 10,000 calls through the whole client — successes, 503s that are retried,
@@ -41,15 +42,7 @@ async function startServer(): Promise<{ server: Server; origin: string }> {
 
 it('10,000 calls with failures, timeouts and aborts settle, and close() leaves nothing behind', async () => {
   const { server, origin } = await startServer();
-  closers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  );
+  closers.push(() => closeServer(server));
   const baseline = activeResources();
   // A breaker that trips only on a run of failures and soon half-opens, so
   // every path (closed, open, half-open probes) carries traffic.

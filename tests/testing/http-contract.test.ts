@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { closeServer } from '../support/close-server.js';
 import {
   AbortError,
   ContractViolationError,
@@ -41,13 +42,7 @@ afterEach(async () => {
   await Promise.all([
     ...services.map((s) => s.close()),
     ...clients.map((c) => c.close()),
-    ...servers.map(
-      (s) =>
-        new Promise((resolve) => {
-          s.closeAllConnections();
-          s.close(resolve);
-        }),
-    ),
+    ...servers.map(closeServer),
   ]);
   services = [];
   clients = [];
