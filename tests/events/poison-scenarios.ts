@@ -10,23 +10,28 @@ export function poisonScenarios(name: string, makeTransport: () => EventTranspor
   const setup = (
     options: Omit<NonNullable<Parameters<typeof subscriberSetup>[0]>, 'transport'> = {},
   ) => subscriberSetup({ ...options, transport: makeTransport });
+  /** A started subscriber that records the user id of every login it handles. */
+  const startLogins = async (subscribe: ReturnType<typeof setup>['subscribe']) => {
+    const handled: number[] = [];
+    const subscriber = subscribe();
+    await subscriber
+      .on(UserEvents.login, (event) => {
+        handled.push(event.data.userId);
+      })
+      .start();
+    return { subscriber, handled };
+  };
+  /** A valid login as its JSON object, to break one attribute at a time. */
+  const wireLogin = (): Record<string, unknown> =>
+    JSON.parse(encodeEvent({ ...login(9), source: 'raw' })) as Record<string, unknown>;
 
   describe(`EventSubscriber on ${name}: poison messages`, () => {
     it('dead-letters malformed, invalid and oversized messages with a reason, consumer unharmed', async () => {
       const { bus, transport, subscribe } = setup({ maxEventBytes: 4_096 });
-      const handled: number[] = [];
       const subscriberLetters: string[] = [];
-      const subscriber = subscribe();
+      const { subscriber, handled } = await startLogins(subscribe);
       subscriber.events.on('dead-lettered', ({ reason }) => subscriberLetters.push(reason));
-      await subscriber
-        .on(UserEvents.login, (event) => {
-          handled.push(event.data.userId);
-        })
-        .start();
-      const valid = JSON.parse(encodeEvent({ ...login(9), source: 'raw' })) as Record<
-        string,
-        unknown
-      >;
+      const valid = wireLogin();
       const raw = {
         badJson: '{"specversion": "1.0", ',
         notAnObject: '[1, 2, 3]',
@@ -63,19 +68,10 @@ export function poisonScenarios(name: string, makeTransport: () => EventTranspor
     it('dead-letters deep nesting, missing attributes and mistyped ones once each, with a bounded, redacted preview', async () => {
       const { logger, lines } = recordingLogger();
       const { bus, transport, subscribe } = setup({ logger });
-      const handled: number[] = [];
       const previews: string[] = [];
       bus.on('dead-lettered', ({ preview }) => previews.push(preview));
-      const subscriber = subscribe();
-      await subscriber
-        .on(UserEvents.login, (event) => {
-          handled.push(event.data.userId);
-        })
-        .start();
-      const valid = JSON.parse(encodeEvent({ ...login(9), source: 'raw' })) as Record<
-        string,
-        unknown
-      >;
+      const { subscriber, handled } = await startLogins(subscribe);
+      const valid = wireLogin();
       const nested = (depth: number): string =>
         JSON.stringify({ ...valid, data: { userId: 9, email: 'a@b.c', deep: 0 } }).replace(
           '"deep":0',
@@ -143,13 +139,7 @@ export function poisonScenarios(name: string, makeTransport: () => EventTranspor
 
     it('acknowledges a valid event of a type no handler knows: not retried, not a dead letter, counted', async () => {
       const { bus, transport, subscribe } = setup();
-      const handled: number[] = [];
-      const subscriber = subscribe();
-      await subscriber
-        .on(UserEvents.login, (event) => {
-          handled.push(event.data.userId);
-        })
-        .start();
+      const { subscriber, handled } = await startLogins(subscribe);
       // The topic is shared by user.* events: another subscriber may handle this type.
       const unknown = encodeEvent({ ...login(3), source: 'raw', type: 'user.deleted' });
       await transport.publish('user', unknown);
