@@ -1,6 +1,4 @@
 import { delay, raceAbort } from '../../internal/abort.js';
-import { MAX_TIMER_MS } from '../../internal/options.js';
-import { TimerSet } from '../../internal/timer-set.js';
 import type { Logger } from '../../logger.js';
 import { errorText, invokeHandler, type HandlerOutcome } from '../handler-outcome.js';
 import type {
@@ -19,10 +17,12 @@ import {
   type SubscriptionHost,
 } from './held-message.js';
 import { PAYLOAD_FIELD } from './keys.js';
+import type { ConsumerCore } from './consumer-core.js';
 import { Housekeeping } from './housekeeping.js';
 import { OutcomeWrites } from './outcome-writes.js';
 import { GroupLane, readLanes } from './read-lanes.js';
 import { ReadSlots } from './read-slots.js';
+import { RetryQueue } from './retry-queue.js';
 import { TrimLosses } from './trim-losses.js';
 import { isRedisError, type StreamEntry } from './stream-reply.js';
 
@@ -63,10 +63,9 @@ export class DurableSubscription implements TransportSubscription {
   readonly #lastRead = new Map<string, string>();
   readonly #buffered: HeldMessage[] = [];
   readonly #running = new Map<string, Running>();
-  readonly #retrying = new Map<string, HeldMessage>();
+  readonly #retrying: RetryQueue;
   /** Acknowledgements and dead letters being written. */
   readonly #settling: OutcomeWrites;
-  readonly #timers = new TimerSet();
   /** Aborts handlers when the subscription stops without draining. */
   readonly #handlers = new AbortController();
   /** Aborts the read loop's waits when the subscription stops. */
@@ -104,22 +103,16 @@ export class DurableSubscription implements TransportSubscription {
       (streams) => new GroupLane(spec, host, streams, this.#streams),
     );
     this.#slots = new ReadSlots(() => this.#freeSlots(), this.#lanes.length);
-    this.#housekeeping = new Housekeeping({
+    const core: ConsumerCore = {
       spec,
       commands: this.#commands,
       link: host.link,
-      blockMs: host.options.blockMs,
-      streams: this.#streams,
+      logger: host.options.logger,
       trimLosses: this.#trimLosses,
-      held: () => this.#held(),
-      freeSlots: () => this.#freeSlots(),
       stopped: () => this.#stopped(),
       abandoned: () => this.#abandoned(),
-      takeOver: (stream, entries) => {
-        this.#takeOver(stream, entries);
-      },
-      admit: (stream, entry) => {
-        this.#admit(stream, entry, 1);
+      admit: (stream, entry, deliveryCount) => {
+        this.#admit(stream, entry, deliveryCount);
       },
       pump: () => {
         this.#pump();
@@ -127,7 +120,18 @@ export class DurableSubscription implements TransportSubscription {
       inBackground: (work) => {
         this.#inBackground(work);
       },
+    };
+    this.#housekeeping = new Housekeeping({
+      ...core,
+      blockMs: host.options.blockMs,
+      streams: this.#streams,
+      held: () => this.#held(),
+      freeSlots: () => this.#freeSlots(),
+      takeOver: (stream, entries) => {
+        this.#takeOver(stream, entries);
+      },
     });
+    this.#retrying = new RetryQueue(core);
     this.#settling = new OutcomeWrites({
       link: host.link,
       logger: host.options.logger,
@@ -182,7 +186,6 @@ export class DurableSubscription implements TransportSubscription {
 
   async #stop(drain: boolean, signal: AbortSignal | undefined): Promise<void> {
     this.#halt.abort();
-    this.#timers.clear();
     // Waiting for a retry: left pending, taken over after claimIdleMs.
     this.#retrying.clear();
     if (!drain) this.#abandon();
@@ -424,7 +427,7 @@ export class DurableSubscription implements TransportSubscription {
           deliveryCount,
         });
       } else {
-        this.#retryLater(key, held, this.#retryDelay(deliveryCount));
+        this.#retrying.schedule(key, held);
       }
     } else if (outcome.poison !== undefined) {
       const { reason, error } = outcome.poison;
@@ -439,60 +442,5 @@ export class DurableSubscription implements TransportSubscription {
 
   #deadLetter(held: HeldMessage, cause: DeadLetterCause): Promise<void> {
     return this.#settling.write(held, () => this.#commands.deadLetter(held, cause));
-  }
-
-  #retryLater(key: string, held: HeldMessage, ms: number): void {
-    // Stopping: no timer may outlive the subscription; it stays pending, taken over later.
-    if (this.#stopped()) return;
-    this.#retrying.set(key, held);
-    this.#timers.after(ms, () => {
-      this.#inBackground(this.#retry(key, held));
-    });
-  }
-
-  async #retry(key: string, held: HeldMessage): Promise<void> {
-    if (this.#stopped() || this.#retrying.get(key) !== held) return;
-    let entry: StreamEntry | undefined;
-    try {
-      entry = await this.#commands.reclaim(held);
-    } catch (error) {
-      this.#host.link.noteError(error);
-      if (!this.#stopped()) this.#retryLater(key, held, redisBackoffMs(1));
-      return;
-    }
-    this.#retrying.delete(key);
-    if (entry === undefined) {
-      // Gone from the group: acknowledged elsewhere, or trimmed from the stream.
-      await this.#countIfTrimmed(held);
-      return;
-    }
-    if (this.#abandoned()) return;
-    this.#admit(held.stream, entry, held.message.deliveryCount + 1);
-    this.#pump();
-  }
-
-  /** A held message that left the group while it waited for a retry: was it trimmed? */
-  async #countIfTrimmed({ stream, entryId }: HeldMessage): Promise<void> {
-    if (stream.redrive) return;
-    try {
-      if (!(await this.#commands.exists(stream, entryId))) {
-        this.#trimLosses.found(stream.topic, { pending: 1 });
-      }
-    } catch (error) {
-      this.#host.link.noteError(error);
-    }
-  }
-
-  #retryDelay(deliveryCount: number): number {
-    try {
-      const ms = this.#spec.retryDelayMs(deliveryCount);
-      return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_TIMER_MS) : 0;
-    } catch (error) {
-      this.#logger.warn(
-        { group: this.#spec.group, error: errorText(error) },
-        'retryDelayMs threw; retrying now',
-      );
-      return 0;
-    }
   }
 }

@@ -1,37 +1,20 @@
-import type { SubscriptionSpec } from '../transport.js';
-import type { GroupCommands } from './group-commands.js';
+import type { ConsumerCore } from './consumer-core.js';
 import type { HeldMessage, StreamRef } from './held-message.js';
-import type { RedisLink } from './redis-link.js';
 import type { StreamEntry } from './stream-reply.js';
-import type { TrimLosses } from './trim-losses.js';
 
-/** What {@link Housekeeping} needs from its subscription. */
-export type HousekeepingHost = {
-  readonly spec: SubscriptionSpec;
-  readonly commands: GroupCommands;
-  readonly link: RedisLink;
+/** What {@link Housekeeping} needs from its subscription besides the core. */
+export type HousekeepingHost = ConsumerCore & {
   readonly blockMs: number;
   /** Every stream of the subscription: the topics' and their redrive streams. */
   readonly streams: readonly StreamRef[];
-  readonly trimLosses: TrimLosses;
   /** Every message the consumer holds (buffered, running, waiting, being written). */
   held(): Iterable<HeldMessage>;
   freeSlots(): number;
-  /** No more reading, housekeeping or retries. */
-  stopped(): boolean;
-  /** Nothing more runs: what is taken now would never be handled. */
-  abandoned(): boolean;
   /** Takes messages over from a consumer that stopped renewing them. */
   takeOver(
     stream: StreamRef,
     entries: readonly { readonly entry: StreamEntry; readonly deliveryCount: number }[],
   ): void;
-  /** Takes a redriven entry read for the first time. */
-  admit(stream: StreamRef, entry: StreamEntry): void;
-  /** Starts what the admitted messages' free slots allow. */
-  pump(): void;
-  /** Tracks background work a draining stop waits for. */
-  inBackground(work: Promise<void>): void;
 };
 
 /**
@@ -106,7 +89,7 @@ export class Housekeeping {
         if (host.freeSlots() > 0) await this.#claimAbandoned(stream);
         if (stream.redrive && host.freeSlots() > 0 && !host.stopped()) {
           const entries = await host.commands.readNew(stream, host.freeSlots());
-          if (!host.abandoned()) for (const entry of entries) host.admit(stream, entry);
+          if (!host.abandoned()) for (const entry of entries) host.admit(stream, entry, 1);
         }
       }
       host.pump();
