@@ -9,6 +9,7 @@ import {
 } from '../errors.js';
 import { delay, raceAbort, throwIfAborted } from '../internal/abort.js';
 import { retryAttemptChannel } from '../internal/channels.js';
+import { isPromiseLike } from '../internal/promise-like.js';
 import {
   functionOption,
   integerOption,
@@ -309,14 +310,6 @@ function runAttempt<T>(
   return context.signal === undefined || !isPromiseLike(result)
     ? result
     : raceAbort(result, context.signal);
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 // An attempt that failed once its signal had aborted was cut short: the abort

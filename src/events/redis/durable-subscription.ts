@@ -61,7 +61,8 @@ export class DurableSubscription implements TransportSubscription {
   readonly #slots: ReadSlots;
   /** The last entry read from each topic stream: where a vanished group is re-created. */
   readonly #lastRead = new Map<string, string>();
-  readonly #buffered: HeldMessage[] = [];
+  /** Read and not yet running, in the order read (a Map: `#isHeld` runs for every entry read). */
+  readonly #buffered = new Map<string, HeldMessage>();
   readonly #running = new Map<string, Running>();
   readonly #retrying: RetryQueue;
   /** Acknowledgements and dead letters being written. */
@@ -161,8 +162,7 @@ export class DurableSubscription implements TransportSubscription {
   stats(): SubscriptionStats {
     return {
       inFlight: this.#running.size,
-      pending:
-        this.#running.size + this.#buffered.length + this.#retrying.size + this.#settling.size,
+      pending: this.#running.size + this.#buffered.size + this.#retrying.size + this.#settling.size,
       lag: this.#housekeeping.lag,
       connected: this.#host.link.connected && this.#lanes.every((lane) => lane.outage.ok),
       trimmed: this.#trimLosses.total,
@@ -231,7 +231,7 @@ export class DurableSubscription implements TransportSubscription {
   #abandon(): void {
     this.#handlers.abort();
     this.#running.clear();
-    this.#buffered.length = 0;
+    this.#buffered.clear();
   }
 
   // Methods, not getters: TypeScript would keep a narrowed value across awaits.
@@ -349,11 +349,11 @@ export class DurableSubscription implements TransportSubscription {
     for (const { held } of this.#running.values()) yield held;
     for (const { held } of this.#settling.values()) yield held;
     yield* this.#retrying.values();
-    yield* this.#buffered;
+    yield* this.#buffered.values();
   }
 
   #freeSlots(): number {
-    return this.#spec.concurrency - this.#running.size - this.#buffered.length;
+    return this.#spec.concurrency - this.#running.size - this.#buffered.size;
   }
 
   #accept(reply: Map<string, StreamEntry[]>): void {
@@ -370,7 +370,8 @@ export class DurableSubscription implements TransportSubscription {
 
   /** Takes an entry this consumer now holds: buffered to run, or dead-lettered if it cannot be. */
   #admit(stream: StreamRef, entry: StreamEntry, deliveryCount: number): void {
-    if (this.#isHeld(heldKey(stream, entry.id))) return;
+    const key = heldKey(stream, entry.id);
+    if (this.#isHeld(key)) return;
     const held = toHeld(stream, entry, deliveryCount);
     const payload = entry.fields?.get(PAYLOAD_FIELD);
     if (entry.fields === null) {
@@ -384,7 +385,7 @@ export class DurableSubscription implements TransportSubscription {
         { reason: 'malformed-entry', error: `no "${PAYLOAD_FIELD}" field`, deliveryCount },
       );
     } else {
-      this.#buffered.push(held);
+      this.#buffered.set(key, held);
     }
   }
 
@@ -393,35 +394,39 @@ export class DurableSubscription implements TransportSubscription {
       this.#running.has(key) ||
       this.#retrying.has(key) ||
       this.#settling.has(key) ||
-      this.#buffered.some((held) => heldKey(held.stream, held.entryId) === key)
+      this.#buffered.has(key)
     );
   }
 
   #pump(): void {
     while (!this.#abandoned() && this.#running.size < this.#spec.concurrency) {
-      const held = this.#buffered.shift();
-      if (held === undefined) return;
-      this.#run(held);
+      const next = this.#buffered.entries().next();
+      if (next.done === true) return;
+      const [key, held] = next.value;
+      this.#buffered.delete(key);
+      this.#run(key, held);
     }
   }
 
-  #run(held: HeldMessage): void {
-    const key = heldKey(held.stream, held.entryId);
-    // Settles once the outcome is written to Redis, so a draining stop waits for the acknowledgement.
-    const done = invokeHandler(this.#handler, held.message, this.#handlers.signal).then((outcome) =>
-      this.#settle(key, held, outcome),
+  #run(key: string, held: HeldMessage): void {
+    // Settles once the outcome's write is under way in #settling, which a
+    // draining stop waits for next: not adopting the write's promise spares
+    // every message a promise.
+    const done = invokeHandler(this.#handler, held.message, this.#handlers.signal).then(
+      (outcome) => {
+        this.#settle(key, held, outcome);
+      },
     );
     this.#running.set(key, { held, done });
   }
 
-  #settle(key: string, held: HeldMessage, outcome: HandlerOutcome): Promise<void> {
+  #settle(key: string, held: HeldMessage, outcome: HandlerOutcome): void {
     // Abandoned by a stop without drain: it stays pending for another consumer.
-    if (!this.#running.delete(key)) return Promise.resolve();
+    if (!this.#running.delete(key)) return;
     const { deliveryCount } = held.message;
-    let written = Promise.resolve();
     if (!outcome.ok) {
       if (deliveryCount >= this.#spec.maxDeliveries) {
-        written = this.#deadLetter(held, {
+        void this.#deadLetter(held, {
           reason: 'max-deliveries',
           error: outcome.error,
           deliveryCount,
@@ -431,13 +436,12 @@ export class DurableSubscription implements TransportSubscription {
       }
     } else if (outcome.poison !== undefined) {
       const { reason, error } = outcome.poison;
-      written = this.#deadLetter(held, { reason, error, deliveryCount });
+      void this.#deadLetter(held, { reason, error, deliveryCount });
     } else {
-      written = this.#settling.write(held, () => this.#commands.ack(held));
+      void this.#settling.write(held, () => this.#commands.ack(held));
     }
     this.#pump();
     this.#slots.wake();
-    return written;
   }
 
   #deadLetter(held: HeldMessage, cause: DeadLetterCause): Promise<void> {

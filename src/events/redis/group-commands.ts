@@ -83,6 +83,24 @@ export type DeadLetterCause = {
 };
 
 /**
+ * The acknowledgements of one stream in one tick. They share one promise:
+ * a promise per message would cost every acknowledgement a promise more.
+ */
+class AckBatch {
+  readonly ids: string[] = [];
+  readonly done: Promise<void>;
+  resolve!: () => void;
+  reject!: (error: unknown) => void;
+
+  constructor() {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+}
+
+/**
  * The Redis commands of one consumer in one group: create the group,
  * acknowledge, dead-letter, retry (re-claim with a new delivery), renew
  * leases, and take over messages abandoned by dead consumers.
@@ -93,13 +111,8 @@ export class GroupCommands {
   readonly #link: RedisLink;
   readonly #keys: RedisKeys;
   readonly #deadLetterMaxLen: number;
-  readonly #acks = new Map<
-    StreamRef,
-    {
-      readonly ids: string[];
-      readonly waiters: { resolve: () => void; reject: (error: unknown) => void }[];
-    }
-  >();
+  /** This tick's acknowledgements, per stream: one `XACK` each, one promise for all its ids. */
+  readonly #acks = new Map<StreamRef, AckBatch>();
 
   constructor(
     link: RedisLink,
@@ -149,39 +162,31 @@ export class GroupCommands {
    * same tick had their turn).
    */
   ack({ stream, entryId }: HeldMessage): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let batch = this.#acks.get(stream);
-      if (batch === undefined) {
-        batch = { ids: [], waiters: [] };
-        this.#acks.set(stream, batch);
-        if (this.#acks.size === 1) {
-          process.nextTick(() => {
-            this.#flushAcks();
-          });
-        }
+    let batch = this.#acks.get(stream);
+    if (batch === undefined) {
+      batch = new AckBatch();
+      this.#acks.set(stream, batch);
+      if (this.#acks.size === 1) {
+        process.nextTick(() => {
+          this.#flushAcks();
+        });
       }
-      batch.ids.push(entryId);
-      batch.waiters.push({ resolve, reject });
-    });
+    }
+    batch.ids.push(entryId);
+    return batch.done;
   }
 
   #flushAcks(): void {
     const batches = [...this.#acks];
     this.#acks.clear();
-    for (const [stream, { ids, waiters }] of batches) {
+    for (const [stream, batch] of batches) {
+      const { ids } = batch;
       const ack: Command = ['XACK', stream.key, this.group, ...ids];
       // A redriven entry is only this group's: nothing else will read it again.
       const sent = stream.redrive
         ? this.#link.multi('acknowledge', [ack, ['XDEL', stream.key, ...ids]])
         : this.#link.call('acknowledge', ack);
-      sent.then(
-        () => {
-          for (const waiter of waiters) waiter.resolve();
-        },
-        (error: unknown) => {
-          for (const waiter of waiters) waiter.reject(error);
-        },
-      );
+      sent.then(batch.resolve, batch.reject);
     }
   }
 

@@ -1,4 +1,4 @@
-import { Cluster } from 'ioredis';
+import { Cluster, Command as RedisCommand } from 'ioredis';
 import { abortErrorFrom, SwitchboardError, TimeoutError, TransportError } from '../../errors.js';
 import {
   closeConnection,
@@ -12,6 +12,31 @@ import type { ResolvedRedisOptions } from './redis-options.js';
 
 /** A command waiting for the connection: sent once it is ready, or failed once it is closed. */
 type Queued = { readonly send: () => void; readonly fail: (error: Error) => void };
+
+/** A command awaiting its reply: rejected by the sweep once overdue, or by `close()`. */
+type Awaiting = { readonly dueAt: number; expire(): void; fail(error: Error): void };
+
+/** A command sent on the fast path: its own ioredis promise is what the sweep rejects. */
+class SentCommand implements Awaiting {
+  constructor(
+    readonly dueAt: number,
+    readonly command: RedisCommand,
+    readonly operation: string,
+    readonly timeoutMs: number,
+  ) {}
+
+  expire(): void {
+    const { operation, timeoutMs } = this;
+    this.fail(
+      new TimeoutError(`Redis ${operation} took longer than ${timeoutMs} ms`, { timeoutMs }),
+    );
+  }
+
+  fail(error: Error): void {
+    // A reply arriving after this is ignored by ioredis, as after its own commandTimeout.
+    this.command.reject(error);
+  }
+}
 
 /** One command of a `MULTI`: the name, then its arguments. */
 export type Command = readonly [string, ...(string | number)[]];
@@ -34,11 +59,7 @@ export class RedisLink {
   readonly #queued = new Set<Queued>();
   #watching = false;
   /** Commands awaiting a reply under {@link RedisLink.#deadline}, with when they are overdue. */
-  readonly #waiting = new Set<{
-    readonly dueAt: number;
-    readonly expire: () => void;
-    readonly fail: (error: Error) => void;
-  }>();
+  readonly #waiting = new Set<Awaiting>();
   #sweep: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: ResolvedRedisOptions) {
@@ -68,8 +89,7 @@ export class RedisLink {
   }
 
   call(operation: string, command: Command, signal?: AbortSignal): Promise<unknown> {
-    const [name, ...args] = command;
-    return this.#run(operation, signal, () => this.client.call(name, args));
+    return this.#send(operation, command, 'utf8', signal);
   }
 
   /**
@@ -77,8 +97,7 @@ export class RedisLink {
    * return stream entries, whose values are checked for UTF-8 by the reader.
    */
   callBuffer(operation: string, command: Command, signal?: AbortSignal): Promise<unknown> {
-    const [name, ...args] = command;
-    return this.#run(operation, signal, () => this.client.callBuffer(name, args));
+    return this.#send(operation, command, null, signal);
   }
 
   /**
@@ -148,7 +167,54 @@ export class RedisLink {
     this.#sweep = undefined;
   }
 
-  // Not an async function: one promise less on every publish and acknowledgement.
+  /**
+   * One command. On a ready connection without a signal (every publish,
+   * acknowledgement and read of a subscription) it is sent as ioredis's
+   * `call` would send it, and the deadline sweep rejects ioredis's own
+   * promise: the caller's promise is one `then` on it, not a wrapper around
+   * it (two promises fewer per command; each costs a promise hook on Node 20
+   * once an `AsyncLocalStorage` is in use).
+   */
+  #send(
+    operation: string,
+    [name, ...args]: Command,
+    replyEncoding: 'utf8' | null,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const { client } = this;
+    if (signal !== undefined || client.status !== 'ready') {
+      return this.#run(operation, signal, () =>
+        replyEncoding === null ? client.callBuffer(name, args) : client.call(name, args),
+      );
+    }
+    const { showFriendlyErrorStack, keyPrefix } = client.options;
+    const command = new RedisCommand(name, args, {
+      replyEncoding,
+      ...(keyPrefix !== undefined && { keyPrefix }),
+      ...(showFriendlyErrorStack === true && { errorStack: new Error() }),
+    });
+    const sent = new SentCommand(Date.now() + this.#timeoutMs, command, operation, this.#timeoutMs);
+    this.#writes.hold();
+    try {
+      void client.sendCommand(command);
+    } catch (error) {
+      sent.fail(error instanceof Error ? error : new Error(String(error)));
+    }
+    this.#waiting.add(sent);
+    this.#sweep ??= this.#startSweep();
+    return command.promise.then(
+      (reply: unknown) => {
+        this.#waiting.delete(sent);
+        return reply;
+      },
+      (error: unknown) => {
+        this.#waiting.delete(sent);
+        throw this.#typed(error, operation);
+      },
+    );
+  }
+
+  // Not an async function: one promise less per command.
   #run<T>(operation: string, signal: AbortSignal | undefined, send: () => Promise<T>): Promise<T> {
     if (signal?.aborted === true) return Promise.reject(abortErrorFrom(signal));
     const queued = this.client.status === 'ready' ? undefined : this.#whenReady(send);
@@ -173,20 +239,26 @@ export class RedisLink {
       // The caller stopped waiting: a command still waiting for the
       // connection is never written, not even once Redis is back.
       queued?.cancel();
-      if (error instanceof SwitchboardError) throw error;
-      scrubRedisError(error);
-      this.noteError(error);
-      const message = error instanceof Error ? error.message : String(error);
-      throw new TransportError('redis', operation, message, { cause: error });
+      throw this.#typed(error, operation);
     });
+  }
+
+  /** A failure as the caller sees it: ours as they are, Redis's as a {@link TransportError}. */
+  #typed(error: unknown, operation: string): Error {
+    if (error instanceof SwitchboardError) return error;
+    scrubRedisError(error);
+    this.noteError(error);
+    const message = error instanceof Error ? error.message : String(error);
+    return new TransportError('redis', operation, message, { cause: error });
   }
 
   /**
    * Bounds `attempt` by `commandTimeoutMs` without a timer per command: one
    * sweep over the commands in flight, every quarter of the timeout (at most
-   * 250 ms), rejects the overdue ones. Every publish and acknowledgement comes
-   * here, and a timer or an `AbortController` each cost more CPU than the
-   * command (bench/events.ts); a timeout may fire up to a sweep late.
+   * 250 ms), rejects the overdue ones. A timer or an `AbortController` each
+   * cost more CPU than the command (bench/events.ts); a timeout may fire up
+   * to a sweep late. For commands sent before the connection was ready;
+   * {@link RedisLink.#send} bounds the others the same way.
    */
   #deadline<T>(attempt: Promise<T>, operation: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {

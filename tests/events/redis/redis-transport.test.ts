@@ -221,6 +221,33 @@ describe('redisTransport: Redis unreachable', () => {
     expect(reconnects[0]?.failures).toBeGreaterThanOrEqual(1);
     expect(reconnects[0]?.downMs).toBeGreaterThan(0);
   });
+
+  it('fails a publish sent on a ready connection that never replies with a TimeoutError after about commandTimeoutMs', async () => {
+    const server = await startRedisServer();
+    closers.push(() => server.stop());
+    const proxy = await startFaultProxy({ port: server.port });
+    closers.push(() => proxy.close());
+    const transport = open({ url: proxy.url, commandTimeoutMs: 400 });
+    await transport.publish('orders', 'before');
+
+    // The connection stays up (no FIN, no RST): only the deadline can end the wait.
+    await proxy.set({ kind: 'black-hole' });
+    expect((await transport.health()).connected).toBe(true);
+    const started = Date.now();
+    const errors = await Promise.all(
+      ['a', 'b', 'c'].map((payload) =>
+        transport.publish('orders', payload).catch((error: unknown) => error),
+      ),
+    );
+    const elapsedMs = Date.now() - started;
+    for (const error of errors) {
+      expect(isSwitchboardError(error, 'TIMEOUT')).toBe(true);
+      expect((error as Error).message).toMatch(/Redis publish took longer than 400 ms/);
+    }
+    // The sweep runs every quarter of the timeout: never early, at most a sweep late (and some slack).
+    expect(elapsedMs).toBeGreaterThanOrEqual(390);
+    expect(elapsedMs).toBeLessThan(2_000);
+  });
 });
 
 describe('EventSubscriber on Redis: reconnection', () => {
