@@ -438,7 +438,7 @@ export class DurableSubscription implements TransportSubscription {
       const { reason, error } = outcome.poison;
       void this.#deadLetter(held, { reason, error, deliveryCount });
     } else {
-      void this.#settling.write(held, () => this.#commands.ack(held));
+      void this.#settling.write(held, () => this.#commands.ack(held), key);
     }
     this.#pump();
     this.#slots.wake();

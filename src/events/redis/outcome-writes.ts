@@ -46,9 +46,15 @@ export class OutcomeWrites {
     return this.#writing.values();
   }
 
-  /** Runs `write` for `held`; the promise settles (never rejects) once it is done or given up. */
-  write(held: HeldMessage, write: () => Promise<unknown>): Promise<void> {
-    const key = heldKey(held.stream, held.entryId);
+  /**
+   * Runs `write` for `held` (whose key the caller may know already); the
+   * promise settles (never rejects) once it is done or given up.
+   */
+  write(
+    held: HeldMessage,
+    write: () => Promise<unknown>,
+    key = heldKey(held.stream, held.entryId),
+  ): Promise<void> {
     const settled = (): void => {
       this.#writing.delete(key);
     };

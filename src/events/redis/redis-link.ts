@@ -10,6 +10,8 @@ import { scrubRedisError } from '../../internal/redis/scrub-error.js';
 import { WriteCoalescer } from '../../internal/redis/write-coalescer.js';
 import type { ResolvedRedisOptions } from './redis-options.js';
 
+type CommandOptions = ConstructorParameters<typeof RedisCommand>[2];
+
 /** A command waiting for the connection: sent once it is ready, or failed once it is closed. */
 type Queued = { readonly send: () => void; readonly fail: (error: Error) => void };
 
@@ -61,6 +63,9 @@ export class RedisLink {
   /** Commands awaiting a reply under {@link RedisLink.#deadline}, with when they are overdue. */
   readonly #waiting = new Set<Awaiting>();
   #sweep: ReturnType<typeof setInterval> | undefined;
+  /** ioredis's command options as its `call()`/`callBuffer()` would give them, made once. */
+  readonly #utf8Options: CommandOptions;
+  readonly #bufferOptions: CommandOptions;
 
   constructor(options: ResolvedRedisOptions) {
     // ioredis resends commands cut off by a dropped connection once it is back
@@ -73,6 +78,10 @@ export class RedisLink {
     this.#owned = owned;
     this.#timeoutMs = options.commandTimeoutMs;
     this.#writes = new WriteCoalescer(client);
+    const { keyPrefix } = client.options;
+    const prefixed = keyPrefix === undefined ? {} : { keyPrefix };
+    this.#utf8Options = { ...prefixed, replyEncoding: 'utf8' };
+    this.#bufferOptions = { ...prefixed, replyEncoding: null };
   }
 
   get connected(): boolean {
@@ -187,12 +196,15 @@ export class RedisLink {
         replyEncoding === null ? client.callBuffer(name, args) : client.call(name, args),
       );
     }
-    const { showFriendlyErrorStack, keyPrefix } = client.options;
-    const command = new RedisCommand(name, args, {
-      replyEncoding,
-      ...(keyPrefix !== undefined && { keyPrefix }),
-      ...(showFriendlyErrorStack === true && { errorStack: new Error() }),
-    });
+    const options = replyEncoding === null ? this.#bufferOptions : this.#utf8Options;
+    const command = new RedisCommand(
+      name,
+      args,
+      // What ioredis's call() adds: the error stack only when asked for (it costs a stack trace).
+      client.options.showFriendlyErrorStack === true
+        ? { ...options, errorStack: new Error() }
+        : options,
+    );
     const sent = new SentCommand(Date.now() + this.#timeoutMs, command, operation, this.#timeoutMs);
     this.#writes.hold();
     try {

@@ -69,9 +69,9 @@ export function parseEntries(reply: unknown): StreamEntry[] {
     const [id, fields] = array(raw, 'stream entry');
     const entryId = text(id, 'entry id');
     if (fields === null) return { id: entryId, fields: null };
-    const invalid = new Set<string>();
-    const parsed = parseFields(fields, invalid);
-    return invalid.size === 0
+    const parsed = new Map<string, string>();
+    const invalid = parseFields(fields, parsed);
+    return invalid === undefined
       ? { id: entryId, fields: parsed }
       : { id: entryId, fields: parsed, invalidText: invalid };
   });
@@ -104,9 +104,11 @@ export function parseMap(reply: unknown): Map<string, unknown> {
   return map;
 }
 
-function parseFields(reply: unknown, invalid: Set<string>): Map<string, string> {
+/** Fills `fields` from an entry's field list; returns the names of those not valid UTF-8, if any. */
+function parseFields(reply: unknown, fields: Map<string, string>): Set<string> | undefined {
   const list = array(reply, 'entry fields');
-  const fields = new Map<string, string>();
+  // Made only when needed: this runs for every entry read.
+  let invalid: Set<string> | undefined;
   for (let i = 0; i + 1 < list.length; i += 2) {
     const name = text(list[i], 'field name');
     const value = list[i + 1];
@@ -114,14 +116,14 @@ function parseFields(reply: unknown, invalid: Set<string>): Map<string, string> 
       try {
         fields.set(name, utf8.decode(value));
       } catch {
-        invalid.add(name);
+        (invalid ??= new Set()).add(name);
         fields.set(name, value.toString('utf8'));
       }
     } else {
       fields.set(name, text(value, 'field value'));
     }
   }
-  return fields;
+  return invalid;
 }
 
 // Entry values arrive as Buffers (`callBuffer`), so bytes that are not UTF-8
