@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
+import { randomUuid } from '../internal/uuid.js';
 
 /**
  * What flows with a unit of work across HTTP calls and events, without the
@@ -23,7 +23,7 @@ const storage = new AsyncLocalStorage<CorrelationContext>();
 
 /** A new correlation id (a random UUID v4). */
 export function newCorrelationId(): string {
-  return randomUUID();
+  return randomUuid();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUuid } from '../internal/uuid.js';
 import { currentCorrelation, newCorrelationId } from '../context/correlation.js';
 import { childTraceparent } from '../context/traceparent.js';
 import { EventValidationError, type SchemaIssue } from '../errors.js';
@@ -175,7 +175,7 @@ export function defineEvent<Type extends string, Schema extends StandardSchemaV1
       const causationid = meta.causationId ?? context?.causationId;
       const envelope: { -readonly [K in keyof Envelope]: Envelope[K] } = {
         specversion: '1.0',
-        id: meta.id === undefined ? randomUUID() : nameOption('meta.id', meta.id),
+        id: meta.id === undefined ? randomUuid() : nameOption('meta.id', meta.id),
         source: meta.source ?? '',
         type,
         time: eventTime(meta.time),
