@@ -428,7 +428,7 @@ async function latencyRound(p: Pipeline, count: number, ratePerSec: number): Pro
 async function endToEnd(url: string, run: string, scale: RunScale): Promise<SuiteResult[]> {
   const results: SuiteResult[] = [];
   const count = scale.pick(6_000, 300);
-  const rounds = scale.pick(3, 1);
+  const rounds = scale.pick(5, 1);
   const inFlight = 100;
   for (const concurrency of [10, 100]) {
     const pipelines = [
