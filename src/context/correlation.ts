@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUuid } from '../internal/uuid.js';
+import { randomUuid } from '../internal/random-ids.js';
 
 /**
  * What flows with a unit of work across HTTP calls and events, without the

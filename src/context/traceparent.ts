@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { randomHex } from '../internal/random-ids.js';
 
 /** The parts of a W3C Trace Context `traceparent` header. */
 export type TraceContext = {
@@ -77,23 +77,13 @@ export function childTraceparent(parent: string | undefined): string {
   const context = parseTraceparent(parent);
   if (context === undefined) return createTraceparent();
   const flags = context.flags.toString(16).padStart(2, '0');
-  return `00-${context.traceId}-${randomHex(8)}-${flags}`;
+  return `00-${context.traceId}-${nonZeroHex(8)}-${flags}`;
 }
 
-// Ids come from a pool filled 4 KiB at a time (as `randomUUID` does): one
-// `randomBytes` call per id cost more than the rest of publishing an event.
-const pool = Buffer.alloc(4096);
-let offset = pool.length;
-
-function randomHex(bytes: number): string {
-  // All-zero ids are invalid; the chance is 2^-64 or less, but retry anyway.
+// All-zero ids are invalid; the chance is 2^-64 or less, but retry anyway.
+function nonZeroHex(bytes: number): string {
   for (;;) {
-    if (offset + bytes > pool.length) {
-      randomFillSync(pool);
-      offset = 0;
-    }
-    const hex = pool.toString('hex', offset, offset + bytes);
-    offset += bytes;
+    const hex = randomHex(bytes);
     if (hex !== ZERO_TRACE && hex !== ZERO_SPAN) return hex;
   }
 }

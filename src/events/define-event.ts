@@ -1,4 +1,4 @@
-import { randomUuid } from '../internal/uuid.js';
+import { randomUuid } from '../internal/random-ids.js';
 import { currentCorrelation, newCorrelationId } from '../context/correlation.js';
 import { childTraceparent } from '../context/traceparent.js';
 import { EventValidationError, type SchemaIssue } from '../errors.js';
