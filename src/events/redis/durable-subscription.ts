@@ -7,6 +7,7 @@ import type {
   SubscriptionStats,
   TransportSubscription,
 } from '../transport.js';
+import type { ConsumerCore } from './consumer-core.js';
 import { GroupCommands, type DeadLetterCause } from './group-commands.js';
 import {
   heldKey,
@@ -17,7 +18,6 @@ import {
   type SubscriptionHost,
 } from './held-message.js';
 import { PAYLOAD_FIELD } from './keys.js';
-import type { ConsumerCore } from './consumer-core.js';
 import { Housekeeping } from './housekeeping.js';
 import { OutcomeWrites } from './outcome-writes.js';
 import { GroupLane, readLanes } from './read-lanes.js';

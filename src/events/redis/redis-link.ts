@@ -60,7 +60,10 @@ export class RedisLink {
   /** Commands waiting for the connection to be ready (see {@link RedisLink.#whenReady}). */
   readonly #queued = new Set<Queued>();
   #watching = false;
-  /** Commands awaiting a reply under {@link RedisLink.#deadline}, with when they are overdue. */
+  /**
+   * Commands awaiting a reply ({@link RedisLink.#send}, {@link RedisLink.#deadline}),
+   * with when they are overdue.
+   */
   readonly #waiting = new Set<Awaiting>();
   #sweep: ReturnType<typeof setInterval> | undefined;
   /** ioredis's command options as its `call()`/`callBuffer()` would give them, made once. */
@@ -177,8 +180,8 @@ export class RedisLink {
   }
 
   /**
-   * One command. On a ready connection without a signal (every publish,
-   * acknowledgement and read of a subscription) it is sent as ioredis's
+   * One command. On a ready connection without a signal (every publish and
+   * acknowledgement, and a subscription's housekeeping) it is sent as ioredis's
    * `call` would send it, and the deadline sweep rejects ioredis's own
    * promise: the caller's promise is one `then` on it, not a wrapper around
    * it (two promises fewer per command; each costs a promise hook on Node 20
