@@ -92,13 +92,17 @@ export function lifecycleScenarios({ api, open }: ContractContext): void {
       const transport = await open();
       const topic = unique('topic');
       const release = gate();
+      let started = 0;
       let finished = 0;
       await transport.subscribe(spec({ topics: [topic] }), async () => {
+        started += 1;
         await release.promise;
         finished += 1;
       });
       await transport.publish(topic, 'm');
-      await sleep(20);
+      // Closed while the handler runs: close() lets it finish. (A fixed sleep
+      // here raced a subscriber's first read on a loaded machine.)
+      await waitFor(() => started === 1, 5_000, 'the handler started');
       const closing = transport.close();
       release.open();
       await Promise.all([closing, transport.close()]);
