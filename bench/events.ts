@@ -26,6 +26,7 @@ import {
   type Throughput,
 } from './lib/load.js';
 import type { Measurement } from './lib/measure.js';
+import { countPromises } from './lib/promises.js';
 import { deleteKeys, RawStreamConsumer, redisClient, ServerCpu } from './lib/redis.js';
 import type { SuiteResult } from './lib/report.js';
 import type { RunScale } from './lib/scale.js';
@@ -441,6 +442,12 @@ async function endToEnd(url: string, run: string, scale: RunScale): Promise<Suit
         rounds,
       });
       const [base, ours, peer] = samples.map(medianThroughput);
+      // After the timed rounds, in rounds of their own: the count slows everything down.
+      const promisesPerEvent: string[] = [];
+      for (const p of pipelines) {
+        const promises = await countPromises(() => throughputRound(p, count, inFlight));
+        promisesPerEvent.push(`${p.name} ${(promises / count).toFixed(1)}`);
+      }
       results.push({
         suite: `Durable end to end: publish → handler → XACK, ${inFlight} publishes in flight, handler concurrency ${concurrency}`,
         baseline: pipelines[0]?.name ?? '',
@@ -450,6 +457,7 @@ async function endToEnd(url: string, run: string, scale: RunScale): Promise<Suit
         notes: [
           `Time per event from the first publish until the last of ${count.toLocaleString('en')} is acknowledged; producer and consumer share one process and one command connection (XADD, XACK), reads use a second. Both read COUNT <free slots> from the topic's stream; raw JSON.parses each payload and acknowledges each entry with an XACK of its own, the subscriber decodes and checks the envelope and the data schema, runs the handler in the event's correlation context, and acknowledges what finished in one tick with one XACK (its group's redrive stream is read by housekeeping, not by the blocking read).`,
           `BullMQ: Queue.add of the same data object (BullMQ encodes it), Worker with the same concurrency, completed jobs removed; each job costs BullMQ several Lua scripts (add, move to active, move to completed and fetch the next).`,
+          `Promises per event (an async_hooks count over one more round of each, untimed; the producer's own awaits included): ${promisesPerEvent.join(', ')}. Each costs a promise hook on Node 20 once an AsyncLocalStorage is in use (ADR 0023); unlike throughput, the count does not move with the machine's noise.`,
           targetNote('end to end', ours, base),
           peerNote(ours, peer),
         ],
