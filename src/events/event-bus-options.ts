@@ -92,13 +92,15 @@ export type BusDelivery = {
 
 /**
  * A handler given to `bus.subscribe`: receives each message already decoded
- * into a valid envelope. Resolves to acknowledge, rejects to have it retried,
- * resolves to a {@link PoisonVerdict} to dead-letter it at once.
+ * into a valid envelope. Returns or resolves to nothing to acknowledge it,
+ * throws or rejects to have it retried, returns or resolves to a
+ * {@link PoisonVerdict} to dead-letter it at once. A handler that finishes at
+ * once may return its result as it is: no promise is needed.
  */
 export type BusMessageHandler = (
   event: EventEnvelope,
   delivery: BusDelivery,
-) => Promise<PoisonVerdict | undefined>;
+) => PoisonVerdict | undefined | Promise<PoisonVerdict | undefined>;
 
 /** What `bus.health()` reports: the transport's health plus the bus's own state. */
 export type EventBusHealth = TransportHealth & {

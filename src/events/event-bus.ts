@@ -1,5 +1,6 @@
 import { ClosedError, EventDecodeError, isSwitchboardError } from '../errors.js';
 import { throwIfAborted } from '../internal/abort.js';
+import { isPromiseLike } from '../internal/promise-like.js';
 import { integerOption, nameOption } from '../internal/options.js';
 import { TypedEmitter, type Listener } from '../internal/typed-emitter.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -259,9 +260,14 @@ export class EventBus {
       throw new ClosedError(`event bus of "${this.source}"`, operation);
   }
 
+  /**
+   * The transport's handler: decodes, then runs the bus handler. Not an
+   * async function: a handler that finishes at once settles the message at
+   * once, with no promise made for it (ADR 0024).
+   */
   #decoding(spec: SubscriptionSpec, handler: BusMessageHandler): MessageHandler {
     const limits = { maxBytes: this.maxEventBytes, maxDepth: this.maxEventDepth };
-    return async (message, signal) => {
+    return (message, signal) => {
       let event: EventEnvelope;
       try {
         if (message.invalidText === true) {
@@ -269,20 +275,32 @@ export class EventBus {
         }
         event = decodeEvent(message.payload, limits);
       } catch (error) {
-        if (!isSwitchboardError(error, 'EVENT_DECODE')) throw error;
+        // A MessageHandler reports failure by rejecting, never by throwing.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        if (!isSwitchboardError(error, 'EVENT_DECODE')) return Promise.reject(error);
         const verdict: PoisonVerdict = { poison: true, reason: error.reason, error };
         return this.#poisoned(spec, message, undefined, verdict);
       }
-      try {
-        const verdict = await handler(event, { message, signal });
-        return verdict === undefined ? undefined : this.#poisoned(spec, message, event, verdict);
-      } catch (error) {
+      const failed = (error: unknown): unknown => {
         const last = spec.mode === 'durable' && message.deliveryCount >= spec.maxDeliveries;
         if (last && !signal.aborted) {
           this.#deadLettered(spec, message, event, 'max-deliveries', error);
         }
-        throw error;
+        return error;
+      };
+      const verdictOf = (verdict: PoisonVerdict | undefined): PoisonVerdict | undefined =>
+        verdict === undefined ? undefined : this.#poisoned(spec, message, event, verdict);
+      let result: ReturnType<BusMessageHandler>;
+      try {
+        result = handler(event, { message, signal });
+      } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        return Promise.reject(failed(error));
       }
+      if (!isPromiseLike(result)) return verdictOf(result);
+      return Promise.resolve(result).then(verdictOf, (error: unknown) => {
+        throw failed(error);
+      });
     };
   }
 

@@ -35,15 +35,17 @@ export type Dispatcher = {
 
 /**
  * Routes one decoded event to its handler, inside the event's correlation
- * context. Resolves to acknowledge (handled, a duplicate, or a type nobody
- * handles), to a {@link PoisonVerdict} when the data does not match the
- * definition, and rejects with the handler's error so the transport retries.
+ * context. Acknowledges (returns or resolves to `undefined`: handled, a
+ * duplicate, or a type nobody handles), dead-letters (a {@link PoisonVerdict}
+ * when the data does not match the definition), or rejects with the
+ * handler's error so the transport retries. A handler that finished at once
+ * gets its result at once, with no promise made (ADR 0024).
  */
-export async function dispatchEvent(
+export function dispatchEvent(
   d: Dispatcher,
   event: EventEnvelope,
-  { message, signal }: BusDelivery,
-): Promise<PoisonVerdict | undefined> {
+  delivery: BusDelivery,
+): PoisonVerdict | undefined | Promise<PoisonVerdict | undefined> {
   const route = d.routes.get(event.type);
   const handler = route?.handler ?? d.any;
   if (handler === undefined) {
@@ -56,11 +58,12 @@ export async function dispatchEvent(
     try {
       typed = parseDecoded(route.definition, event);
     } catch (error) {
-      if (!isSwitchboardError(error, 'EVENT_VALIDATION')) throw error;
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      if (!isSwitchboardError(error, 'EVENT_VALIDATION')) return Promise.reject(error);
       d.stats.lastError = `invalid-data: ${error.message}`;
       d.emitter.emit('dead-lettered', {
         event,
-        messageId: message.id,
+        messageId: delivery.message.id,
         reason: 'invalid-data',
         error,
       });
@@ -69,53 +72,108 @@ export async function dispatchEvent(
   }
   const { settings } = d;
   const dedupe = settings.dedupeTtlMs === undefined ? undefined : d.dedupe;
-  const key = dedupe === undefined ? '' : `${settings.group}:${event.id}`;
-  if (dedupe !== undefined) {
-    // A redelivery may find the claim of its own earlier delivery, whose
-    // consumer died or lost its link: retaken, never acknowledged unhandled.
-    const retake = message.deliveryCount > 1;
-    if (!(await dedupe.claim(key, settings.claimIdleMs, retake ? { retake } : undefined))) {
-      d.stats.duplicates += 1;
-      return undefined;
-    }
-  }
-  const context = { deliveryCount: message.deliveryCount, signal, messageId: message.id };
+  if (dedupe !== undefined) return dispatchOnce(d, dedupe, typed, delivery, handler);
   // Timed only when someone listens: this runs for every event.
   const started = d.emitter.has('delivered') ? performance.now() : undefined;
+  let result: unknown;
   try {
-    const result = runWithCorrelation(correlationOf(typed), handler, typed, context);
-    // A handler that finished at once is not awaited: one promise less per event.
+    result = callHandler(handler, typed, delivery);
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    return Promise.reject(failed(d, typed, delivery, error));
+  }
+  if (!isPromiseLike(result)) {
+    delivered(d, typed, delivery, started);
+    return undefined;
+  }
+  return Promise.resolve(result).then(
+    () => {
+      delivered(d, typed, delivery, started);
+      return undefined;
+    },
+    (error: unknown) => {
+      throw failed(d, typed, delivery, error);
+    },
+  );
+}
+
+/** {@link dispatchEvent} with `dedupe`: the handler runs only for the delivery that claims the event. */
+async function dispatchOnce(
+  d: Dispatcher,
+  dedupe: DedupeStore,
+  typed: EventEnvelope,
+  delivery: BusDelivery,
+  handler: AnyEventHandler,
+): Promise<undefined> {
+  const { settings } = d;
+  const key = `${settings.group}:${typed.id}`;
+  // A redelivery may find the claim of its own earlier delivery, whose
+  // consumer died or lost its link: retaken, never acknowledged unhandled.
+  const retake = delivery.message.deliveryCount > 1;
+  if (!(await dedupe.claim(key, settings.claimIdleMs, retake ? { retake } : undefined))) {
+    d.stats.duplicates += 1;
+    return undefined;
+  }
+  const started = d.emitter.has('delivered') ? performance.now() : undefined;
+  try {
+    const result = callHandler(handler, typed, delivery);
     if (isPromiseLike(result)) await result;
   } catch (error) {
-    await dedupe?.release(key).catch((releaseError: unknown) => {
+    await dedupe.release(key).catch((releaseError: unknown) => {
       d.logger.warn({ key, error: releaseError }, 'dedupe release failed');
     });
-    d.stats.lastError = error instanceof Error ? error.message : String(error);
-    const final = settings.mode === 'broadcast' || message.deliveryCount >= settings.maxDeliveries;
-    d.emitter.emit('handler-failed', {
-      event: typed,
-      messageId: message.id,
-      deliveryCount: message.deliveryCount,
-      error,
-      final,
-    });
-    throw error;
+    throw failed(d, typed, delivery, error);
   }
-  if (dedupe !== undefined) {
-    // The handler ran: a failure to remember it must not make the transport run it again.
-    await dedupe.complete(key, settings.dedupeTtlMs as number).catch((completeError: unknown) => {
-      d.logger.warn({ key, error: completeError }, 'dedupe complete failed');
-    });
-  }
-  if (started !== undefined) {
-    d.emitter.emit('delivered', {
-      event: typed,
-      messageId: message.id,
-      deliveryCount: message.deliveryCount,
-      durationMs: performance.now() - started,
-    });
-  }
+  // The handler ran: a failure to remember it must not make the transport run it again.
+  await dedupe.complete(key, settings.dedupeTtlMs as number).catch((completeError: unknown) => {
+    d.logger.warn({ key, error: completeError }, 'dedupe complete failed');
+  });
+  delivered(d, typed, delivery, started);
   return undefined;
+}
+
+function callHandler(
+  handler: AnyEventHandler,
+  typed: EventEnvelope,
+  { message, signal }: BusDelivery,
+): unknown {
+  const context = { deliveryCount: message.deliveryCount, signal, messageId: message.id };
+  return runWithCorrelation(correlationOf(typed), handler, typed, context);
+}
+
+/** Reports a handler's failure; returns the error, to be rethrown. */
+function failed(
+  d: Dispatcher,
+  typed: EventEnvelope,
+  { message }: BusDelivery,
+  error: unknown,
+): unknown {
+  const { settings } = d;
+  d.stats.lastError = error instanceof Error ? error.message : String(error);
+  const final = settings.mode === 'broadcast' || message.deliveryCount >= settings.maxDeliveries;
+  d.emitter.emit('handler-failed', {
+    event: typed,
+    messageId: message.id,
+    deliveryCount: message.deliveryCount,
+    error,
+    final,
+  });
+  return error;
+}
+
+function delivered(
+  d: Dispatcher,
+  typed: EventEnvelope,
+  { message }: BusDelivery,
+  started: number | undefined,
+): void {
+  if (started === undefined) return;
+  d.emitter.emit('delivered', {
+    event: typed,
+    messageId: message.id,
+    deliveryCount: message.deliveryCount,
+    durationMs: performance.now() - started,
+  });
 }
 
 // The handler's work belongs to the event's conversation, caused by the event itself.

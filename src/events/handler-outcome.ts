@@ -1,3 +1,4 @@
+import { isPromiseLike } from '../internal/promise-like.js';
 import type { MessageHandler, PoisonVerdict, TransportMessage } from './transport.js';
 
 /** How a handler call ended; never a rejected promise. */
@@ -6,25 +7,30 @@ export type HandlerOutcome =
   | { readonly ok: false; readonly error: unknown };
 
 /**
- * Calls `handler` and reports how it ended. A handler that throws
- * synchronously (or returns something that is not a promise) counts as a
- * rejection or a success exactly as if it were async.
+ * Calls `handler` and reports how it ended: at once when it finished at once
+ * (returned something that is not a promise, or threw), else as a promise
+ * that never rejects. A throw counts as a rejection.
  */
 export function invokeHandler(
   handler: MessageHandler,
   message: TransportMessage,
   signal: AbortSignal,
-): Promise<HandlerOutcome> {
+): HandlerOutcome | Promise<HandlerOutcome> {
   let result: unknown;
   try {
     result = handler(message, signal);
   } catch (error) {
-    return Promise.resolve({ ok: false, error });
+    return { ok: false, error };
   }
-  return Promise.resolve(result).then(
-    (value): HandlerOutcome => (isPoisonVerdict(value) ? { ok: true, poison: value } : SUCCEEDED),
-    (error: unknown): HandlerOutcome => ({ ok: false, error }),
-  );
+  if (!isPromiseLike(result)) return outcomeOf(result);
+  return Promise.resolve(result).then(outcomeOf, (error: unknown): HandlerOutcome => ({
+    ok: false,
+    error,
+  }));
+}
+
+function outcomeOf(value: unknown): HandlerOutcome {
+  return isPoisonVerdict(value) ? { ok: true, poison: value } : SUCCEEDED;
 }
 
 /** The common outcome, shared: one allocation less per message. */

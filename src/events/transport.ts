@@ -103,11 +103,16 @@ export type PoisonVerdict = {
  * delivery (retried later, dead-lettered after `maxDeliveries`); resolving to
  * a {@link PoisonVerdict} dead-letters it at once. The signal aborts when the
  * subscription stops without draining.
+ *
+ * A handler that finished at once returns its result as it is, not in a
+ * promise (ADR 0024): a transport settles such a message without waiting for
+ * a turn of the event loop. It reports failure only by rejecting, never by
+ * throwing: `await handler(message, signal)` copes with both forms of result.
  */
 export type MessageHandler = (
   message: TransportMessage,
   signal: AbortSignal,
-) => Promise<HandlerResult>;
+) => HandlerResult | Promise<HandlerResult>;
 
 /**
  * What a {@link MessageHandler} resolves to: nothing (acknowledge) or a

@@ -88,7 +88,9 @@ export class BroadcastSubscription implements TransportSubscription {
       return;
     }
     const message = { id: entry.id, topic: entry.topic, payload: entry.payload, deliveryCount: 1 };
-    const done = invokeHandler(this.#handler, message, this.#controller.signal).then((outcome) => {
+    const done = Promise.resolve(
+      invokeHandler(this.#handler, message, this.#controller.signal),
+    ).then((outcome) => {
       this.#running.delete(done);
       this.#active -= 1;
       if (!outcome.ok) {

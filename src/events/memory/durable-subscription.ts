@@ -44,7 +44,9 @@ export class DurableSubscription implements TransportSubscription, GroupConsumer
   run(group: MemoryGroup, pending: PendingEntry): void {
     const { entry, deliveryCount } = pending;
     const message = { id: entry.id, topic: entry.topic, payload: entry.payload, deliveryCount };
-    const done = invokeHandler(this.#handler, message, this.#controller.signal).then((outcome) => {
+    const done = Promise.resolve(
+      invokeHandler(this.#handler, message, this.#controller.signal),
+    ).then((outcome) => {
       this.#settle(group, pending, outcome);
     });
     this.#inFlight.set(pending, { group, done });

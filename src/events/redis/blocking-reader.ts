@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
-import { Redis } from 'ioredis';
+import { Redis, type Command } from 'ioredis';
+import { abortErrorFrom } from '../../errors.js';
 import { delay, raceAbort } from '../../internal/abort.js';
+import { CommandFactory } from '../../internal/redis/command.js';
 import {
   closeConnection,
   duplicateClient,
@@ -23,9 +25,14 @@ import type { RedisLink } from './redis-link.js';
 export class BlockingReader {
   readonly #link: RedisLink;
   readonly #client: RedisClient;
+  readonly #commands: CommandFactory;
   readonly #silentAfterMs: number;
   #clientId: number | undefined;
-  #reading = false;
+  /** The read under way: rejected at once when a stop gives up on it. */
+  #current: Command | undefined;
+  /** When the read under way was sent, or last sent again on a new connection. */
+  #sentAt = 0;
+  #silence: ReturnType<typeof setTimeout> | undefined;
   /**
    * Aborted when a stop gives up on the read: a read waiting in ioredis's
    * offline queue while Redis is down is never settled by ioredis once the
@@ -46,48 +53,45 @@ export class BlockingReader {
     this.#client = duplicateClient(link.client, (error) => {
       link.noteError(error);
     });
+    this.#commands = new CommandFactory(this.#client);
     this.#client.on('close', () => {
       // A new connection has a new id: look it up again before the next read.
       this.#clientId = undefined;
       outage.failed();
     });
     this.#client.on('ready', () => {
+      // ioredis sends the read cut off by the drop again now.
+      this.#sentAt = Date.now();
       outage.succeeded();
     });
   }
 
-  async read(command: string, args: readonly (string | number)[]): Promise<unknown> {
+  async read(command: string, args: (string | number)[]): Promise<unknown> {
     if (this.#client instanceof Redis) {
       this.#clientId ??= Number(
         await raceAbort(this.#client.call('CLIENT', ['ID']), this.#givenUp.signal),
       );
     }
-    this.#reading = true;
-    // A peer that vanished without FIN or RST (a dead host, a dropped NAT
-    // entry) leaves a blocking read waiting for ever: TCP only notices after
-    // hours. No reply well past BLOCK means the connection is dead; dropping
-    // it makes ioredis reconnect and send the read again.
-    const silent = setTimeout(() => {
-      this.#link.noteError(
-        new Error(`a blocking read got no reply within ${this.#silentAfterMs} ms; reconnecting`),
-      );
-      dropConnection(this.#client, true);
-    }, this.#silentAfterMs);
+    if (this.#givenUp.signal.aborted) throw abortErrorFrom(this.#givenUp.signal);
+    // Buffers: entry values are checked for UTF-8 when the reply is parsed.
+    const read = this.#commands.make(command, args, null);
+    this.#current = read;
+    this.#sentAt = Date.now();
+    this.#watchSilence();
     try {
-      // Buffers: entry values are checked for UTF-8 when the reply is parsed.
-      return await raceAbort(this.#client.callBuffer(command, [...args]), this.#givenUp.signal);
+      void this.#client.sendCommand(read);
+      return await read.promise;
     } catch (error) {
       throw scrubRedisError(error);
     } finally {
-      clearTimeout(silent);
-      this.#reading = false;
+      this.#current = undefined;
     }
   }
 
   /** Ends a blocked read now, and waits for `loop` (the reader's loop, told to stop) to end. */
   async interrupt(loop: Promise<void>): Promise<void> {
     // Only over a live connection: waiting for Redis here would hold stop() for commandTimeoutMs.
-    if (this.#reading && this.#clientId !== undefined && this.#link.connected) {
+    if (this.#current !== undefined && this.#clientId !== undefined && this.#link.connected) {
       await this.#link
         .call('stop reading', ['CLIENT', 'UNBLOCK', this.#clientId])
         .catch(() => undefined);
@@ -108,12 +112,50 @@ export class BlockingReader {
     if (!ended) {
       dropConnection(this.#client, false);
       this.#givenUp.abort();
+      this.#current?.reject(abortErrorFrom(this.#givenUp.signal));
     }
     await loop;
   }
 
   close(timeoutMs: number): Promise<void> {
+    clearTimeout(this.#silence);
+    this.#silence = undefined;
     return closeConnection(this.#client, timeoutMs);
+  }
+
+  /**
+   * A peer that vanished without FIN or RST (a dead host, a dropped NAT
+   * entry) leaves a blocking read waiting for ever: TCP only notices after
+   * hours. No reply well past BLOCK means the connection is dead; dropping
+   * it makes ioredis reconnect and send the read again. One timer watches
+   * every read, armed again only while one is under way: a timer per read
+   * cost more than the read's own bookkeeping.
+   */
+  #watchSilence(afterMs = this.#silentAfterMs): void {
+    if (this.#silence !== undefined) return;
+    this.#silence = setTimeout(() => {
+      this.#silence = undefined;
+      if (this.#current === undefined) return;
+      // While the connection is down the read waits to be sent again: not
+      // silence. The 'ready' listener restarts its clock.
+      if (this.#client.status !== 'ready') {
+        this.#watchSilence();
+        return;
+      }
+      const silentMs = Date.now() - this.#sentAt;
+      if (silentMs < this.#silentAfterMs) {
+        this.#watchSilence(this.#silentAfterMs - silentMs);
+        return;
+      }
+      this.#link.noteError(
+        new Error(`a blocking read got no reply within ${this.#silentAfterMs} ms; reconnecting`),
+      );
+      this.#sentAt = Date.now();
+      dropConnection(this.#client, true);
+      this.#watchSilence();
+    }, afterMs);
+    // A read's socket keeps the process alive; this timer need not.
+    this.#silence.unref();
   }
 }
 

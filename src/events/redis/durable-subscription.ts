@@ -1,4 +1,5 @@
 import { delay, raceAbort } from '../../internal/abort.js';
+import { isPromiseLike } from '../../internal/promise-like.js';
 import type { Logger } from '../../logger.js';
 import { errorText, invokeHandler, type HandlerOutcome } from '../handler-outcome.js';
 import type {
@@ -76,6 +77,8 @@ export class DurableSubscription implements TransportSubscription {
   readonly #trimLosses: TrimLosses;
   readonly #housekeeping: Housekeeping;
   #stopping: Promise<void> | undefined;
+  /** Inside #pump's loop: a settle there must not start another one. */
+  #pumping = false;
 
   private constructor(spec: SubscriptionSpec, handler: MessageHandler, host: SubscriptionHost) {
     this.#spec = spec;
@@ -399,30 +402,41 @@ export class DurableSubscription implements TransportSubscription {
   }
 
   #pump(): void {
-    while (!this.#abandoned() && this.#running.size < this.#spec.concurrency) {
-      const next = this.#buffered.entries().next();
-      if (next.done === true) return;
-      const [key, held] = next.value;
-      this.#buffered.delete(key);
-      this.#run(key, held);
+    // A handler that finishes at once settles inside #run, which pumps
+    // again: this loop goes on instead, the stack stays flat.
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (!this.#abandoned() && this.#running.size < this.#spec.concurrency) {
+        const next = this.#buffered.entries().next();
+        if (next.done === true) return;
+        const [key, held] = next.value;
+        this.#buffered.delete(key);
+        this.#run(key, held);
+      }
+    } finally {
+      this.#pumping = false;
     }
   }
 
   #run(key: string, held: HeldMessage): void {
+    const outcome = invokeHandler(this.#handler, held.message, this.#handlers.signal);
+    if (!isPromiseLike(outcome)) {
+      // Finished at once: settled now, without a promise (ADR 0024).
+      this.#settle(key, held, outcome);
+      return;
+    }
     // Settles once the outcome's write is under way in #settling, which a
     // draining stop waits for next: not adopting the write's promise spares
     // every message a promise.
-    const done = invokeHandler(this.#handler, held.message, this.#handlers.signal).then(
-      (outcome) => {
-        this.#settle(key, held, outcome);
-      },
-    );
+    const done = outcome.then((result) => {
+      if (this.#running.delete(key)) this.#settle(key, held, result);
+    });
     this.#running.set(key, { held, done });
   }
 
+  /** Handles a finished handler's outcome; not for one abandoned by a stop without drain. */
   #settle(key: string, held: HeldMessage, outcome: HandlerOutcome): void {
-    // Abandoned by a stop without drain: it stays pending for another consumer.
-    if (!this.#running.delete(key)) return;
     const { deliveryCount } = held.message;
     if (!outcome.ok) {
       if (deliveryCount >= this.#spec.maxDeliveries) {

@@ -38,6 +38,8 @@ export class GroupLane {
   loop: Promise<void> = Promise.resolve();
   readonly #spec: SubscriptionSpec;
   readonly #blockMs: number;
+  /** `STREAMS key… >…`: the same for every read. */
+  readonly #streamsArgs: readonly string[];
 
   /** @param all - every stream of the subscription; the lane's topics' redrive streams join its history. */
   constructor(
@@ -49,6 +51,8 @@ export class GroupLane {
     this.#spec = spec;
     this.#blockMs = Math.min(host.options.blockMs, MAX_TIMER_MS);
     this.streams = streams;
+    const keys = streams.map((stream) => stream.key);
+    this.#streamsArgs = ['STREAMS', ...keys, ...keys.map(() => '>')];
     this.outage = new ReadOutage(spec, host.options.logger);
     const topics = new Set(streams.map((stream) => stream.topic));
     for (const stream of all) if (topics.has(stream.topic)) this.history.set(stream, '0');
@@ -61,18 +65,16 @@ export class GroupLane {
    * streams only: redriven letters are rare, housekeeping reads them.
    */
   async read(count: number): Promise<Map<string, StreamEntry[]>> {
-    const keys = this.streams.map((stream) => stream.key);
+    const { group, consumer } = this.#spec;
     const reply = await this.reader.read('XREADGROUP', [
       'GROUP',
-      this.#spec.group,
-      this.#spec.consumer,
+      group,
+      consumer,
       'COUNT',
       count,
       'BLOCK',
       this.#blockMs,
-      'STREAMS',
-      ...keys,
-      ...keys.map(() => '>'),
+      ...this.#streamsArgs,
     ]);
     return parseReadReply(reply);
   }

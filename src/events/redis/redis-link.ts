@@ -1,16 +1,15 @@
-import { Cluster, Command as RedisCommand } from 'ioredis';
+import { Cluster, type Command as RedisCommand } from 'ioredis';
 import { abortErrorFrom, SwitchboardError, TimeoutError, TransportError } from '../../errors.js';
 import {
   closeConnection,
   openConnection,
   type RedisClient,
 } from '../../internal/redis/connection.js';
+import { CommandFactory } from '../../internal/redis/command.js';
 import { withDeadline } from '../../internal/redis/deadline.js';
 import { scrubRedisError } from '../../internal/redis/scrub-error.js';
 import { WriteCoalescer } from '../../internal/redis/write-coalescer.js';
 import type { ResolvedRedisOptions } from './redis-options.js';
-
-type CommandOptions = ConstructorParameters<typeof RedisCommand>[2];
 
 /** A command waiting for the connection: sent once it is ready, or failed once it is closed. */
 type Queued = { readonly send: () => void; readonly fail: (error: Error) => void };
@@ -66,9 +65,7 @@ export class RedisLink {
    */
   readonly #waiting = new Set<Awaiting>();
   #sweep: ReturnType<typeof setInterval> | undefined;
-  /** ioredis's command options as its `call()`/`callBuffer()` would give them, made once. */
-  readonly #utf8Options: CommandOptions;
-  readonly #bufferOptions: CommandOptions;
+  readonly #commands: CommandFactory;
 
   constructor(options: ResolvedRedisOptions) {
     // ioredis resends commands cut off by a dropped connection once it is back
@@ -81,10 +78,7 @@ export class RedisLink {
     this.#owned = owned;
     this.#timeoutMs = options.commandTimeoutMs;
     this.#writes = new WriteCoalescer(client);
-    const { keyPrefix } = client.options;
-    const prefixed = keyPrefix === undefined ? {} : { keyPrefix };
-    this.#utf8Options = { ...prefixed, replyEncoding: 'utf8' };
-    this.#bufferOptions = { ...prefixed, replyEncoding: null };
+    this.#commands = new CommandFactory(client);
   }
 
   get connected(): boolean {
@@ -199,15 +193,7 @@ export class RedisLink {
         replyEncoding === null ? client.callBuffer(name, args) : client.call(name, args),
       );
     }
-    const options = replyEncoding === null ? this.#bufferOptions : this.#utf8Options;
-    const command = new RedisCommand(
-      name,
-      args,
-      // What ioredis's call() adds: the error stack only when asked for (it costs a stack trace).
-      client.options.showFriendlyErrorStack === true
-        ? { ...options, errorStack: new Error() }
-        : options,
-    );
+    const command = this.#commands.make(name, args, replyEncoding);
     const sent = new SentCommand(Date.now() + this.#timeoutMs, command, operation, this.#timeoutMs);
     this.#writes.hold();
     try {

@@ -1,7 +1,9 @@
 import type { DeadLetter, TransportMessage } from '../../events/transport.js';
 import {
+  CLAIM_IDLE_MS,
   deadLettersOf,
   handle,
+  payloads,
   sleep,
   spec,
   unique,
@@ -97,6 +99,32 @@ export function failureScenarios({ api, open }: ContractContext): void {
         payload: '{not json',
       });
       expect(letters[0]?.error).toContain('bad json');
+    });
+
+    it('settles handlers that finish at once, with no promise: acknowledged, or dead-lettered by their verdict', async () => {
+      const transport = await open();
+      const topic = unique('topic');
+      const group = unique('group');
+      const calls = new Map<string, number>();
+      const subscription = await transport.subscribe(
+        spec({ topics: [topic], group, concurrency: 4 }),
+        (message) => {
+          calls.set(message.payload, (calls.get(message.payload) ?? 0) + 1);
+          if (message.payload !== 'poison') return undefined;
+          return { poison: true, reason: 'malformed', error: new Error('bad at once') };
+        },
+      );
+      const sent = [...payloads('m', 12), 'poison', ...payloads('n', 12)];
+      await transport.publishMany(sent.map((payload) => ({ topic, payload })));
+      await waitFor(() => calls.size === sent.length, 5_000, 'every message');
+      const letters = await deadLettersOf(transport, group, 1);
+      expect(letters[0]).toMatchObject({ reason: 'malformed', payload: 'poison' });
+      expect(letters[0]?.error).toContain('bad at once');
+      await waitFor(() => subscription.stats().pending === 0, 5_000, 'acknowledgements');
+      // Past a retry delay and a claim: nothing comes again.
+      await sleep(CLAIM_IDLE_MS + 100);
+      expect([...calls.values()].every((count) => count === 1)).toBe(true);
+      expect(await transport.deadLetters.list({ group })).toHaveLength(1);
     });
 
     it('redrives dead letters to the group that failed them, and deletes them', async () => {
