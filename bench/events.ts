@@ -257,10 +257,16 @@ type Pipeline = {
   close(): Promise<void>;
 };
 
+/**
+ * The bus and a subscriber. `asyncHandler`: the handler is an async function
+ * (it returns a promise), as most real handlers are; otherwise it returns at
+ * once, like the raw loop's (ADR 0024 settles such a message without a promise).
+ */
 async function switchboardPipeline(
   url: string,
   prefix: string,
   concurrency: number,
+  asyncHandler = false,
 ): Promise<Pipeline> {
   const bus = new EventBus({
     source: 'bench',
@@ -269,7 +275,9 @@ async function switchboardPipeline(
   const subscriber = new EventSubscriber(bus, { group: GROUP, consumer: 'c1', concurrency });
   const admin = redisClient(url);
   const pipeline: Pipeline = {
-    name: 'EventBus → EventSubscriber',
+    name: asyncHandler
+      ? '· EventBus → EventSubscriber, async handler'
+      : 'EventBus → EventSubscriber',
     arrivals: new Arrivals(0),
     publish: (index) =>
       bus.publish(ProductEvents.created.create({ ...DATA, productId: index + 1 })),
@@ -281,9 +289,16 @@ async function switchboardPipeline(
       await admin.quit();
     },
   };
-  subscriber.on(ProductEvents.created, (event) => {
-    pipeline.arrivals.arrived(event.data.productId - 1);
-  });
+  if (asyncHandler) {
+    // eslint-disable-next-line @typescript-eslint/require-await -- an async handler is the point
+    subscriber.on(ProductEvents.created, async (event) => {
+      pipeline.arrivals.arrived(event.data.productId - 1);
+    });
+  } else {
+    subscriber.on(ProductEvents.created, (event) => {
+      pipeline.arrivals.arrived(event.data.productId - 1);
+    });
+  }
   await subscriber.start();
   return pipeline;
 }
@@ -436,12 +451,14 @@ async function endToEnd(url: string, run: string, scale: RunScale): Promise<Suit
       await rawPipeline(url, `${run}-rw${concurrency}`, concurrency),
       await switchboardPipeline(url, `${run}-sb${concurrency}`, concurrency),
       await bullmqPipeline(url, `${run}-bq${concurrency}`, concurrency),
+      // Diagnostic: the same bus with an async handler.
+      await switchboardPipeline(url, `${run}-sa${concurrency}`, concurrency, true),
     ];
     try {
       const samples = await alternate(pipelines, (p) => throughputRound(p, count, inFlight), {
         rounds,
       });
-      const [base, ours, peer] = samples.map(medianThroughput);
+      const [base, ours, peer, oursAsync] = samples.map(medianThroughput);
       // After the timed rounds, in rounds of their own: the count slows everything down.
       const promisesPerEvent: string[] = [];
       for (const p of pipelines) {
@@ -455,10 +472,11 @@ async function endToEnd(url: string, run: string, scale: RunScale): Promise<Suit
           throughputRow(p.name, samples[i] ?? [], { opsPerRound: count, per: 'event' }),
         ),
         notes: [
-          `Time per event from the first publish until the last of ${count.toLocaleString('en')} is acknowledged; producer and consumer share one process and one command connection (XADD, XACK), reads use a second. Both read COUNT <free slots> from the topic's stream; raw JSON.parses each payload and acknowledges each entry with an XACK of its own, the subscriber decodes and checks the envelope and the data schema, runs the handler in the event's correlation context, and acknowledges what finished in one tick with one XACK (its group's redrive stream is read by housekeeping, not by the blocking read).`,
+          `Time per event from the first publish until the last of ${count.toLocaleString('en')} is acknowledged; producer and consumer share one process and one command connection (XADD, XACK), reads use a second. Both read COUNT <free slots> from the topic's stream; raw JSON.parses each payload in a handler that returns a resolved promise (awaited) and acknowledges each entry with an XACK of its own, the subscriber decodes and checks the envelope and the data schema, runs the handler (one that returns at once; the row marked · runs an async function) in the event's correlation context, and acknowledges what finished in one tick with one XACK (its group's redrive stream is read by housekeeping, not by the blocking read).`,
           `BullMQ: Queue.add of the same data object (BullMQ encodes it), Worker with the same concurrency, completed jobs removed; each job costs BullMQ several Lua scripts (add, move to active, move to completed and fetch the next).`,
           `Promises per event (an async_hooks count over one more round of each, untimed; the producer's own awaits included): ${promisesPerEvent.join(', ')}. Each costs a promise hook on Node 20 once an AsyncLocalStorage is in use (ADR 0023); unlike throughput, the count does not move with the machine's noise.`,
           targetNote('end to end', ours, base),
+          targetNote('end to end with an async handler (the row marked ·)', oursAsync, base),
           peerNote(ours, peer),
         ],
       });

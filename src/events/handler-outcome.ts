@@ -7,26 +7,48 @@ export type HandlerOutcome =
   | { readonly ok: false; readonly error: unknown };
 
 /**
- * Calls `handler` and reports how it ended: at once when it finished at once
- * (returned something that is not a promise, or threw), else as a promise
- * that never rejects. A throw counts as a rejection.
+ * Calls `handler` and hands `settle` how it ended: at once when it finished
+ * at once (returned something that is not a promise, or threw), else once
+ * its promise settles. A throw counts as a rejection. Returns `undefined`
+ * when `settle` has run already, else a promise that settles after it has.
  */
 export function invokeHandler(
   handler: MessageHandler,
   message: TransportMessage,
   signal: AbortSignal,
-): HandlerOutcome | Promise<HandlerOutcome> {
+  settle: (outcome: HandlerOutcome) => void,
+): Promise<void> | undefined {
   let result: unknown;
   try {
     result = handler(message, signal);
   } catch (error) {
-    return { ok: false, error };
+    settle({ ok: false, error });
+    return undefined;
   }
-  if (!isPromiseLike(result)) return outcomeOf(result);
-  return Promise.resolve(result).then(outcomeOf, (error: unknown): HandlerOutcome => ({
-    ok: false,
-    error,
-  }));
+  if (!isPromiseLike(result)) {
+    settle(outcomeOf(result));
+    return undefined;
+  }
+  // One `then` for the outcome and its settling: one promise per message.
+  return Promise.resolve(result).then(
+    (value) => {
+      settle(outcomeOf(value));
+    },
+    (error: unknown) => {
+      settle({ ok: false, error });
+    },
+  );
+}
+
+/** {@link invokeHandler} for a caller that wants the outcome in a promise, always later. */
+export function handlerOutcome(
+  handler: MessageHandler,
+  message: TransportMessage,
+  signal: AbortSignal,
+): Promise<HandlerOutcome> {
+  return new Promise((resolve) => {
+    void invokeHandler(handler, message, signal, resolve);
+  });
 }
 
 function outcomeOf(value: unknown): HandlerOutcome {

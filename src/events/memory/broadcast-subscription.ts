@@ -2,7 +2,7 @@ import { raceAbort } from '../../internal/abort.js';
 import type { Mitt } from '../../internal/mitt.js';
 import type { Logger } from '../../logger.js';
 import type { MessageHandler, SubscriptionSpec, TransportSubscription } from '../transport.js';
-import { errorText, invokeHandler } from '../handler-outcome.js';
+import { errorText, handlerOutcome } from '../handler-outcome.js';
 import { BROADCAST_QUEUE_LIMIT } from './memory-options.js';
 import type { LogEntry } from './topic-log.js';
 
@@ -88,9 +88,7 @@ export class BroadcastSubscription implements TransportSubscription {
       return;
     }
     const message = { id: entry.id, topic: entry.topic, payload: entry.payload, deliveryCount: 1 };
-    const done = Promise.resolve(
-      invokeHandler(this.#handler, message, this.#controller.signal),
-    ).then((outcome) => {
+    const done = handlerOutcome(this.#handler, message, this.#controller.signal).then((outcome) => {
       this.#running.delete(done);
       this.#active -= 1;
       if (!outcome.ok) {

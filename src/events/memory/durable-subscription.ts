@@ -5,7 +5,7 @@ import type {
   SubscriptionStats,
   TransportSubscription,
 } from '../transport.js';
-import { invokeHandler, type HandlerOutcome } from '../handler-outcome.js';
+import { handlerOutcome, type HandlerOutcome } from '../handler-outcome.js';
 import type { GroupConsumer, MemoryGroup, PendingEntry } from './memory-group.js';
 
 type InFlight = { readonly group: MemoryGroup; readonly done: Promise<void> };
@@ -44,9 +44,7 @@ export class DurableSubscription implements TransportSubscription, GroupConsumer
   run(group: MemoryGroup, pending: PendingEntry): void {
     const { entry, deliveryCount } = pending;
     const message = { id: entry.id, topic: entry.topic, payload: entry.payload, deliveryCount };
-    const done = Promise.resolve(
-      invokeHandler(this.#handler, message, this.#controller.signal),
-    ).then((outcome) => {
+    const done = handlerOutcome(this.#handler, message, this.#controller.signal).then((outcome) => {
       this.#settle(group, pending, outcome);
     });
     this.#inFlight.set(pending, { group, done });

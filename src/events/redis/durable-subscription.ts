@@ -1,5 +1,4 @@
 import { delay, raceAbort } from '../../internal/abort.js';
-import { isPromiseLike } from '../../internal/promise-like.js';
 import type { Logger } from '../../logger.js';
 import { errorText, invokeHandler, type HandlerOutcome } from '../handler-outcome.js';
 import type {
@@ -420,18 +419,19 @@ export class DurableSubscription implements TransportSubscription {
   }
 
   #run(key: string, held: HeldMessage): void {
-    const outcome = invokeHandler(this.#handler, held.message, this.#handlers.signal);
-    if (!isPromiseLike(outcome)) {
-      // Finished at once: settled now, without a promise (ADR 0024).
+    // A handler that finished at once is settled inside invokeHandler,
+    // before it is ever counted as running (ADR 0024).
+    let running = false;
+    const done = invokeHandler(this.#handler, held.message, this.#handlers.signal, (outcome) => {
+      // Abandoned by a stop without drain: it stays pending for another consumer.
+      if (running && !this.#running.delete(key)) return;
       this.#settle(key, held, outcome);
-      return;
-    }
+    });
+    if (done === undefined) return;
     // Settles once the outcome's write is under way in #settling, which a
     // draining stop waits for next: not adopting the write's promise spares
     // every message a promise.
-    const done = outcome.then((result) => {
-      if (this.#running.delete(key)) this.#settle(key, held, result);
-    });
+    running = true;
     this.#running.set(key, { held, done });
   }
 
