@@ -40,17 +40,6 @@ export function invokeHandler(
   );
 }
 
-/** {@link invokeHandler} for a caller that wants the outcome in a promise, always later. */
-export function handlerOutcome(
-  handler: MessageHandler,
-  message: TransportMessage,
-  signal: AbortSignal,
-): Promise<HandlerOutcome> {
-  return new Promise((resolve) => {
-    void invokeHandler(handler, message, signal, resolve);
-  });
-}
-
 function outcomeOf(value: unknown): HandlerOutcome {
   return isPoisonVerdict(value) ? { ok: true, poison: value } : SUCCEEDED;
 }

@@ -295,7 +295,11 @@ describe('ServiceClient: time limits', () => {
     const error = await pending;
     expect(isSwitchboardError(error, 'ABORTED')).toBe(true);
     expect((error as Error).cause).toEqual(new Error('user left'));
-    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before);
+    // At most as many as before: a timer of the worker's own may end meanwhile
+    // (it went red once in CI, 0 against 1), but none of the call's is left.
+    expect(
+      process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length,
+    ).toBeLessThanOrEqual(before);
   });
 });
 

@@ -2,7 +2,7 @@ import { raceAbort } from '../../internal/abort.js';
 import type { Mitt } from '../../internal/mitt.js';
 import type { Logger } from '../../logger.js';
 import type { MessageHandler, SubscriptionSpec, TransportSubscription } from '../transport.js';
-import { errorText, handlerOutcome } from '../handler-outcome.js';
+import { errorText, invokeHandler } from '../handler-outcome.js';
 import { BROADCAST_QUEUE_LIMIT } from './memory-options.js';
 import type { LogEntry } from './topic-log.js';
 
@@ -82,27 +82,51 @@ export class BroadcastSubscription implements TransportSubscription {
     }
   };
 
-  #run(entry: LogEntry): void {
-    if (this.#stopping !== undefined) {
-      this.#active -= 1;
+  /** Runs `first`, then what queued behind it, while handlers finish at once. */
+  #run(first: LogEntry): void {
+    let entry: LogEntry | undefined = first;
+    while (entry !== undefined) {
+      if (this.#stopping !== undefined) {
+        this.#active -= 1;
+        return;
+      }
+      const current: LogEntry = entry;
+      const message = {
+        id: current.id,
+        topic: current.topic,
+        payload: current.payload,
+        deliveryCount: 1,
+      };
+      let later = false;
+      const done = invokeHandler(this.#handler, message, this.#controller.signal, (outcome) => {
+        this.#active -= 1;
+        if (!outcome.ok) {
+          this.#logger.warn(
+            { topic: current.topic, id: current.id, error: errorText(outcome.error) },
+            'broadcast handler failed (not retried)',
+          );
+        }
+        // Finished later: start the next one here (at once, the loop does).
+        if (!later) return;
+        this.#running.delete(done as Promise<void>);
+        const next = this.#next();
+        if (next !== undefined) this.#run(next);
+      });
+      // Finished at once (ADR 0024): the next one, in this loop, not a recursion.
+      if (done === undefined) {
+        entry = this.#next();
+        continue;
+      }
+      later = true;
+      this.#running.add(done);
       return;
     }
-    const message = { id: entry.id, topic: entry.topic, payload: entry.payload, deliveryCount: 1 };
-    const done = handlerOutcome(this.#handler, message, this.#controller.signal).then((outcome) => {
-      this.#running.delete(done);
-      this.#active -= 1;
-      if (!outcome.ok) {
-        this.#logger.warn(
-          { topic: entry.topic, id: entry.id, error: errorText(outcome.error) },
-          'broadcast handler failed (not retried)',
-        );
-      }
-      const next = this.#stopping === undefined ? this.#queue.shift() : undefined;
-      if (next !== undefined) {
-        this.#active += 1;
-        this.#run(next);
-      }
-    });
-    this.#running.add(done);
+  }
+
+  /** The next queued message, its slot taken; none once stopping. */
+  #next(): LogEntry | undefined {
+    const next = this.#stopping === undefined ? this.#queue.shift() : undefined;
+    if (next !== undefined) this.#active += 1;
+    return next;
   }
 }

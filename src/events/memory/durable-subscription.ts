@@ -5,7 +5,7 @@ import type {
   SubscriptionStats,
   TransportSubscription,
 } from '../transport.js';
-import { handlerOutcome, type HandlerOutcome } from '../handler-outcome.js';
+import { invokeHandler, type HandlerOutcome } from '../handler-outcome.js';
 import type { GroupConsumer, MemoryGroup, PendingEntry } from './memory-group.js';
 
 type InFlight = { readonly group: MemoryGroup; readonly done: Promise<void> };
@@ -44,9 +44,16 @@ export class DurableSubscription implements TransportSubscription, GroupConsumer
   run(group: MemoryGroup, pending: PendingEntry): void {
     const { entry, deliveryCount } = pending;
     const message = { id: entry.id, topic: entry.topic, payload: entry.payload, deliveryCount };
-    const done = handlerOutcome(this.#handler, message, this.#controller.signal).then((outcome) => {
+    // A handler that finished at once is settled inside invokeHandler, and
+    // never counted in flight (ADR 0024).
+    let inFlight = false;
+    const done = invokeHandler(this.#handler, message, this.#controller.signal, (outcome) => {
+      // Abandoned (stopped without drain): the message stays pending for another consumer.
+      if (inFlight && !this.#inFlight.delete(pending)) return;
       this.#settle(group, pending, outcome);
     });
+    if (done === undefined) return;
+    inFlight = true;
     this.#inFlight.set(pending, { group, done });
   }
 
@@ -88,8 +95,6 @@ export class DurableSubscription implements TransportSubscription, GroupConsumer
   }
 
   #settle(group: MemoryGroup, pending: PendingEntry, outcome: HandlerOutcome): void {
-    // Abandoned (stopped without drain): the message stays pending for another consumer.
-    if (!this.#inFlight.delete(pending)) return;
     if (!outcome.ok) group.fail(pending, outcome.error, this.#spec);
     else if (outcome.poison !== undefined) group.poison(pending, outcome.poison);
     else group.ack(pending);

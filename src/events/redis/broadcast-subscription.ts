@@ -1,6 +1,6 @@
 import { delay, raceAbort } from '../../internal/abort.js';
 import { MAX_TIMER_MS } from '../../internal/options.js';
-import { errorText, handlerOutcome } from '../handler-outcome.js';
+import { errorText, invokeHandler } from '../handler-outcome.js';
 import type {
   MessageHandler,
   SubscriptionSpec,
@@ -227,18 +227,21 @@ export class BroadcastSubscription implements TransportSubscription {
   }
 
   #run(message: TransportMessage): void {
-    const done: Promise<void> = handlerOutcome(this.#handler, message, this.#handlers.signal).then(
-      (outcome) => {
-        this.#running.delete(done);
-        if (!outcome.ok) {
-          this.#host.options.logger.warn(
-            { topic: message.topic, id: message.id, error: errorText(outcome.error) },
-            'broadcast handler failed (not retried)',
-          );
-        }
-        this.#slots.wake();
-      },
-    );
+    // A handler that finished at once is done inside invokeHandler, never
+    // counted as running (ADR 0024).
+    let later = false;
+    const done = invokeHandler(this.#handler, message, this.#handlers.signal, (outcome) => {
+      if (later) this.#running.delete(done as Promise<void>);
+      if (!outcome.ok) {
+        this.#host.options.logger.warn(
+          { topic: message.topic, id: message.id, error: errorText(outcome.error) },
+          'broadcast handler failed (not retried)',
+        );
+      }
+      this.#slots.wake();
+    });
+    if (done === undefined) return;
+    later = true;
     this.#running.add(done);
   }
 }

@@ -131,6 +131,26 @@ export function lifecycleScenarios({ api, open }: ContractContext): void {
       for (const list of seen) expect([...list].sort()).toEqual([...sent].sort());
     });
 
+    it('gives a subscriber whose handler finishes at once every message, in order, once', async () => {
+      const transport = await open();
+      const topic = unique('topic');
+      const seen: string[] = [];
+      // One at a time: most messages wait behind the one running.
+      const subscription = await transport.subscribe(
+        spec({ topics: [topic], mode: 'broadcast', concurrency: 1 }),
+        (message) => {
+          seen.push(message.payload);
+          return undefined;
+        },
+      );
+      const sent = payloads('m', 200);
+      await transport.publishMany(sent.map((payload) => ({ topic, payload })));
+      await waitFor(() => seen.length >= sent.length, 5_000, 'every message');
+      await sleep(50);
+      expect(seen).toEqual(sent);
+      expect(subscription.stats().inFlight).toBe(0);
+    });
+
     it('does not retry a failed broadcast handler', async () => {
       const transport = await open();
       const topic = unique('topic');
