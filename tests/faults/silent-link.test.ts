@@ -94,3 +94,46 @@ it('a consumer link gone silent is detected within BLOCK + the command timeout, 
   expect(healed?.ms).toBeDefined();
   expect(healed?.ms ?? Infinity).toBeLessThan(10_000);
 }, 60_000);
+
+it('a connection that stays silent after the reconnect is dropped again, and again', async () => {
+  const prefix = `silent-again-${randomUUID()}`;
+  const { port } = new URL(url);
+  const proxy = await startFaultProxy({ port: Number(port) });
+  closers.push(() => proxy.close());
+  const bus = new EventBus({
+    source: 'test',
+    transport: redisTransport({
+      url: proxy.url,
+      prefix,
+      blockMs: BLOCK_MS,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+    }),
+  });
+  closers.push(() => bus.close());
+  const subscriber = new EventSubscriber(bus, { group: 'stock', consumer: 'c1' });
+  subscriber.on(ProductEvents.created, () => undefined);
+  await subscriber.start();
+  closers.push(() => subscriber.stop({ drain: false }));
+  // Reading: each read ends after BLOCK and the next one is sent.
+  await new Promise((resolve) => setTimeout(resolve, 2 * BLOCK_MS));
+  const silentAfterMs = BLOCK_MS + COMMAND_TIMEOUT_MS;
+
+  // Commands still reach Redis, its replies never come back: the read goes
+  // silent, then each new connection's handshake does (ioredis's own
+  // connectTimeout ends at the TCP connect). Each must be dropped in turn.
+  const accepted = proxy.stats().accepted;
+  const silentAt = Date.now();
+  await proxy.set({ kind: 'drop-replies' });
+  const drops: number[] = [];
+  await waitFor('three drops', 4 * silentAfterMs + 3_000, () => {
+    const seen = proxy.stats().accepted - accepted;
+    while (drops.length < seen) drops.push(Date.now() - silentAt);
+    return drops.length >= 3;
+  });
+  // Each after the command's allowance, not sooner: no storm of reconnections.
+  const [first = 0, second = 0, third = 0] = drops;
+  expect(first).toBeGreaterThanOrEqual(silentAfterMs - 2 * BLOCK_MS);
+  expect(second - first).toBeGreaterThanOrEqual(silentAfterMs - 50);
+  expect(third - second).toBeGreaterThanOrEqual(silentAfterMs - 50);
+  expect((await bus.health()).lastError).toMatch(/no reply within/);
+}, 30_000);

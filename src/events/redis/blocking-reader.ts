@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { Redis, type Command } from 'ioredis';
 import { abortErrorFrom } from '../../errors.js';
-import { delay, raceAbort } from '../../internal/abort.js';
+import { delay } from '../../internal/abort.js';
 import { CommandFactory } from '../../internal/redis/command.js';
 import {
   closeConnection,
@@ -28,7 +28,7 @@ export class BlockingReader {
   readonly #commands: CommandFactory;
   readonly #silentAfterMs: number;
   #clientId: number | undefined;
-  /** The read under way: rejected at once when a stop gives up on it. */
+  /** The command under way (a read, or the `CLIENT ID` before it): rejected at once when a stop gives up on it. */
   #current: Command | undefined;
   /** When the read under way was sent, or last sent again on a new connection. */
   #sentAt = 0;
@@ -59,8 +59,13 @@ export class BlockingReader {
       this.#clientId = undefined;
       outage.failed();
     });
+    // A new connection starts its handshake on 'connect' (which goes
+    // unanswered on a silent link as well), and sends the read cut off by
+    // the drop again on 'ready': each restarts the silence clock.
+    this.#client.on('connect', () => {
+      this.#sentAt = Date.now();
+    });
     this.#client.on('ready', () => {
-      // ioredis sends the read cut off by the drop again now.
       this.#sentAt = Date.now();
       outage.succeeded();
     });
@@ -68,19 +73,25 @@ export class BlockingReader {
 
   async read(command: string, args: (string | number)[]): Promise<unknown> {
     if (this.#client instanceof Redis) {
-      this.#clientId ??= Number(
-        await raceAbort(this.#client.call('CLIENT', ['ID']), this.#givenUp.signal),
-      );
+      this.#clientId ??= Number(await this.#send('CLIENT', ['ID'], 'utf8'));
     }
-    if (this.#givenUp.signal.aborted) throw abortErrorFrom(this.#givenUp.signal);
     // Buffers: entry values are checked for UTF-8 when the reply is parsed.
-    const read = this.#commands.make(command, args, null);
-    this.#current = read;
+    return this.#send(command, args, null);
+  }
+
+  /**
+   * Sends one command and waits for its reply, watched for silence: the
+   * `CLIENT ID` before a read (after a reconnect too) as much as the read.
+   */
+  async #send(name: string, args: (string | number)[], encoding: 'utf8' | null): Promise<unknown> {
+    if (this.#givenUp.signal.aborted) throw abortErrorFrom(this.#givenUp.signal);
+    const sent = this.#commands.make(name, args, encoding);
+    this.#current = sent;
     this.#sentAt = Date.now();
     this.#watchSilence();
     try {
-      void this.#client.sendCommand(read);
-      return await read.promise;
+      void this.#client.sendCommand(sent);
+      return await sent.promise;
     } catch (error) {
       throw scrubRedisError(error);
     } finally {
@@ -136,9 +147,11 @@ export class BlockingReader {
     this.#silence = setTimeout(() => {
       this.#silence = undefined;
       if (this.#current === undefined) return;
-      // While the connection is down the read waits to be sent again: not
-      // silence. The 'ready' listener restarts its clock.
-      if (this.#client.status !== 'ready') {
+      // Connected ('connect': the handshake under way, or 'ready'), a peer
+      // can be silent; otherwise the connection is down, and the read waits
+      // for ioredis to dial again: not silence.
+      const { status } = this.#client;
+      if (status !== 'ready' && status !== 'connect') {
         this.#watchSilence();
         return;
       }
