@@ -259,15 +259,17 @@ class RedisTransport implements EventTransport {
 }
 
 /** The ids a batch script returned, checked to be one per message. */
+/** The ids the batch script returns, joined by spaces (stream ids have none). */
 function entryIds(reply: unknown, count: number): string[] {
-  if (!Array.isArray(reply) || reply.length !== count) {
+  const ids = typeof reply === 'string' ? reply.split(' ') : [];
+  if (ids.length !== count || ids.includes('')) {
     throw new TransportError(
       'redis',
       'publish',
       `expected ${count} entry ids, got ${String(reply)}`,
     );
   }
-  return reply.map(String);
+  return ids;
 }
 
 /** A name that becomes part of a key: no whitespace or braces. */
