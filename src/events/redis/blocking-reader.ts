@@ -30,7 +30,7 @@ export class BlockingReader {
   #clientId: number | undefined;
   /** The command under way (a read, or the `CLIENT ID` before it): rejected at once when a stop gives up on it. */
   #current: Command | undefined;
-  /** When the read under way was sent, or last sent again on a new connection. */
+  /** When the command under way was sent, or its connection last connected or became ready. */
   #sentAt = 0;
   #silence: ReturnType<typeof setTimeout> | undefined;
   /**

@@ -258,8 +258,7 @@ class RedisTransport implements EventTransport {
   }
 }
 
-/** The ids a batch script returned, checked to be one per message. */
-/** The ids the batch script returns, joined by spaces (stream ids have none). */
+/** The ids the batch script returned, joined by spaces (stream ids have none): one per message. */
 function entryIds(reply: unknown, count: number): string[] {
   const ids = typeof reply === 'string' ? reply.split(' ') : [];
   if (ids.length !== count || ids.includes('')) {
