@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, expect, inject, it } from 'vitest';
 import { EventBus, EventSubscriber, ProductEvents, redisTransport } from 'switchboard';
-import { startFaultProxy } from '../support/fault-proxy.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { Ledger } from '../support/ledger.js';
 import { waitFor } from '../support/wait-for.js';
 import { productCreated } from '../support/product-event.js';
@@ -21,14 +21,12 @@ afterEach(async () => {
 const BLOCK_MS = 300;
 const COMMAND_TIMEOUT_MS = 700;
 
-it('a consumer link gone silent is detected within BLOCK + the command timeout, and consumption resumes with nothing lost', async () => {
-  const prefix = `silent-${randomUUID()}`;
+/** A fault proxy in front of the test's Redis, and a bus whose transport goes through it. */
+async function busThroughProxy(prefix: string): Promise<{ proxy: FaultProxy; bus: EventBus }> {
   const { port } = new URL(url);
   const proxy = await startFaultProxy({ port: Number(port) });
   closers.push(() => proxy.close());
-  const publisher = new EventBus({ source: 'test', transport: redisTransport({ url, prefix }) });
-  closers.push(() => publisher.close());
-  const consumerBus = new EventBus({
+  const bus = new EventBus({
     source: 'test',
     transport: redisTransport({
       url: proxy.url,
@@ -37,7 +35,15 @@ it('a consumer link gone silent is detected within BLOCK + the command timeout, 
       commandTimeoutMs: COMMAND_TIMEOUT_MS,
     }),
   });
-  closers.push(() => consumerBus.close());
+  closers.push(() => bus.close());
+  return { proxy, bus };
+}
+
+it('a consumer link gone silent is detected within BLOCK + the command timeout, and consumption resumes with nothing lost', async () => {
+  const prefix = `silent-${randomUUID()}`;
+  const publisher = new EventBus({ source: 'test', transport: redisTransport({ url, prefix }) });
+  closers.push(() => publisher.close());
+  const { proxy, bus: consumerBus } = await busThroughProxy(prefix);
   const subscriber = new EventSubscriber(consumerBus, {
     group: 'stock',
     consumer: 'c1',
@@ -96,20 +102,7 @@ it('a consumer link gone silent is detected within BLOCK + the command timeout, 
 }, 60_000);
 
 it('a connection that stays silent after the reconnect is dropped again, and again', async () => {
-  const prefix = `silent-again-${randomUUID()}`;
-  const { port } = new URL(url);
-  const proxy = await startFaultProxy({ port: Number(port) });
-  closers.push(() => proxy.close());
-  const bus = new EventBus({
-    source: 'test',
-    transport: redisTransport({
-      url: proxy.url,
-      prefix,
-      blockMs: BLOCK_MS,
-      commandTimeoutMs: COMMAND_TIMEOUT_MS,
-    }),
-  });
-  closers.push(() => bus.close());
+  const { proxy, bus } = await busThroughProxy(`silent-again-${randomUUID()}`);
   const subscriber = new EventSubscriber(bus, { group: 'stock', consumer: 'c1' });
   subscriber.on(ProductEvents.created, () => undefined);
   await subscriber.start();
