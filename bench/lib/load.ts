@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { alternate, median, quantile } from './alternate.js';
+import { oldGenerationBytes } from './heap.js';
 import type { Measurement } from './measure.js';
 
 /** Throughput and latency of one contender under a fixed concurrency. */
@@ -19,6 +20,8 @@ export type LoadResult = {
    * processes take turns on the cores.
    */
   readonly cpuUsPerOp: number;
+  /** Old-generation growth per operation (bytes), median over the rounds (ADR 0025). */
+  readonly promotedPerOp: number;
 };
 
 export type LoadOptions = {
@@ -32,6 +35,7 @@ export type LoadOptions = {
 type Round = {
   readonly opsPerSec: number;
   readonly cpuUsPerOp: number;
+  readonly promotedPerOp: number;
   readonly latencies: Float64Array;
 };
 
@@ -43,6 +47,7 @@ async function loadRound(
 ): Promise<Round> {
   const latencies = new Float64Array(requests);
   let next = 0;
+  const old = oldGenerationBytes();
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   const worker = async (): Promise<void> => {
@@ -55,7 +60,12 @@ async function loadRound(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { opsPerSec: requests / seconds, cpuUsPerOp: cpuMicros(cpu) / requests, latencies };
+  return {
+    opsPerSec: requests / seconds,
+    cpuUsPerOp: cpuMicros(cpu) / requests,
+    promotedPerOp: (oldGenerationBytes() - old) / requests,
+    latencies,
+  };
 }
 
 /** CPU time (user + system, µs) this process used since `since` (a `process.cpuUsage()`). */
@@ -66,6 +76,7 @@ export function cpuMicros(since: NodeJS.CpuUsage): number {
 
 function summarize(name: string, concurrency: number, measured: Round[]): LoadResult {
   const cpuUsPerOp = median(measured.map((round) => round.cpuUsPerOp));
+  const promotedPerOp = median(measured.map((round) => round.promotedPerOp));
   measured.sort((a, b) => a.opsPerSec - b.opsPerSec);
   const middle = measured[Math.floor(measured.length / 2)];
   if (middle === undefined) throw new Error('no rounds measured');
@@ -87,6 +98,7 @@ function summarize(name: string, concurrency: number, measured: Round[]): LoadRe
     p50Ms: quantile(sorted, 0.5),
     p99Ms: quantile(sorted, 0.99),
     cpuUsPerOp,
+    promotedPerOp,
   };
 }
 
@@ -155,7 +167,7 @@ export function timePerOp(
     maxNs: 1e9 / result.minOpsPerSec,
     rounds,
     opsPerRound,
-    extra: `${Math.round(result.opsPerSec)} ${per}/s, CPU ${result.cpuUsPerOp.toFixed(1)} µs/${per}, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms`,
+    extra: `${Math.round(result.opsPerSec)} ${per}/s, CPU ${result.cpuUsPerOp.toFixed(1)} µs/${per}, ${promoted(result.promotedPerOp, per)}, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms`,
   };
 }
 
@@ -268,14 +280,29 @@ export async function until(
   }
 }
 
-/** One round of a custom throughput measurement: operations per second and CPU µs per operation. */
-export type Throughput = { readonly perSec: number; readonly cpuUs: number };
+/** Old-generation growth per operation, as a report detail. */
+function promoted(bytes: number, per: string): string {
+  return `old gen +${Math.round(bytes)} B/${per}`;
+}
 
-/** The median throughput and the median CPU time of several rounds. */
+/**
+ * One round of a custom throughput measurement: operations per second, CPU
+ * µs per operation, and old-generation growth per operation in bytes (see
+ * `oldGenerationBytes`) where measured.
+ */
+export type Throughput = {
+  readonly perSec: number;
+  readonly cpuUs: number;
+  readonly promoted?: number;
+};
+
+/** The median throughput, CPU time and old-generation growth of several rounds. */
 export function medianThroughput(samples: readonly Throughput[]): Throughput {
+  const promotedSamples = samples.flatMap((s) => (s.promoted === undefined ? [] : [s.promoted]));
   return {
     perSec: median(samples.map((s) => s.perSec)),
     cpuUs: median(samples.map((s) => s.cpuUs)),
+    ...(promotedSamples.length > 0 && { promoted: median(promotedSamples) }),
   };
 }
 
@@ -286,7 +313,7 @@ export function throughputRow(
   { opsPerRound, per = 'op' }: { opsPerRound: number; per?: string },
 ): Measurement {
   const perSec = samples.map((s) => s.perSec);
-  const { perSec: middle, cpuUs } = medianThroughput(samples);
+  const { perSec: middle, cpuUs, promoted: bytes } = medianThroughput(samples);
   return {
     name,
     nsPerOp: 1e9 / middle,
@@ -294,6 +321,6 @@ export function throughputRow(
     maxNs: 1e9 / Math.min(...perSec),
     rounds: samples.length,
     opsPerRound,
-    extra: `${Math.round(middle)} ${per}/s, CPU ${cpuUs.toFixed(1)} µs/${per}`,
+    extra: `${Math.round(middle)} ${per}/s, CPU ${cpuUs.toFixed(1)} µs/${per}${bytes === undefined ? '' : `, ${promoted(bytes, per)}`}`,
   };
 }

@@ -9,22 +9,29 @@ import { CommandFactory } from '../../internal/redis/command.js';
 import { withDeadline } from '../../internal/redis/deadline.js';
 import { scrubRedisError } from '../../internal/redis/scrub-error.js';
 import { WriteCoalescer } from '../../internal/redis/write-coalescer.js';
+import { Linked, LinkedSet } from '../../internal/linked-set.js';
 import type { ResolvedRedisOptions } from './redis-options.js';
 
 /** A command waiting for the connection: sent once it is ready, or failed once it is closed. */
 type Queued = { readonly send: () => void; readonly fail: (error: Error) => void };
 
 /** A command awaiting its reply: rejected by the sweep once overdue, or by `close()`. */
-type Awaiting = { readonly dueAt: number; expire(): void; fail(error: Error): void };
+abstract class Awaiting extends Linked {
+  abstract readonly dueAt: number;
+  abstract expire(): void;
+  abstract fail(error: Error): void;
+}
 
 /** A command sent on the fast path: its own ioredis promise is what the sweep rejects. */
-class SentCommand implements Awaiting {
+class SentCommand extends Awaiting {
   constructor(
     readonly dueAt: number,
     readonly command: RedisCommand,
     readonly operation: string,
     readonly timeoutMs: number,
-  ) {}
+  ) {
+    super();
+  }
 
   expire(): void {
     const { operation, timeoutMs } = this;
@@ -36,6 +43,25 @@ class SentCommand implements Awaiting {
   fail(error: Error): void {
     // A reply arriving after this is ignored by ioredis, as after its own commandTimeout.
     this.command.reject(error);
+  }
+}
+
+/** A command sent before the connection was ready: its caller's promise is what the sweep rejects. */
+class DeadlineEntry extends Awaiting {
+  constructor(
+    readonly dueAt: number,
+    readonly operation: string,
+    readonly timeoutMs: number,
+    readonly fail: (error: Error) => void,
+  ) {
+    super();
+  }
+
+  expire(): void {
+    const { operation, timeoutMs } = this;
+    this.fail(
+      new TimeoutError(`Redis ${operation} took longer than ${timeoutMs} ms`, { timeoutMs }),
+    );
   }
 }
 
@@ -63,7 +89,7 @@ export class RedisLink {
    * Commands awaiting a reply ({@link RedisLink.#send}, {@link RedisLink.#deadline}),
    * with when they are overdue.
    */
-  readonly #waiting = new Set<Awaiting>();
+  readonly #waiting = new LinkedSet<Awaiting>();
   #sweep: ReturnType<typeof setInterval> | undefined;
   readonly #commands: CommandFactory;
 
@@ -166,9 +192,7 @@ export class RedisLink {
     const queued = [...this.#queued];
     this.#queued.clear();
     for (const entry of queued) entry.fail(closed);
-    const waiting = [...this.#waiting];
-    this.#waiting.clear();
-    for (const entry of waiting) entry.fail(closed);
+    for (const entry of this.#waiting.clear()) entry.fail(closed);
     clearInterval(this.#sweep);
     this.#sweep = undefined;
   }
@@ -264,15 +288,7 @@ export class RedisLink {
   #deadline<T>(attempt: Promise<T>, operation: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timeoutMs = this.#timeoutMs;
-      const entry = {
-        dueAt: Date.now() + timeoutMs,
-        expire: () => {
-          reject(
-            new TimeoutError(`Redis ${operation} took longer than ${timeoutMs} ms`, { timeoutMs }),
-          );
-        },
-        fail: reject,
-      };
+      const entry = new DeadlineEntry(Date.now() + timeoutMs, operation, timeoutMs, reject);
       this.#waiting.add(entry);
       this.#sweep ??= this.#startSweep();
       attempt.then(
