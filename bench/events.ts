@@ -11,7 +11,7 @@ import {
 } from 'switchboard';
 import { startRedisServer } from 'switchboard/testing';
 import { alternate, median, quantile } from './lib/alternate.js';
-import { oldGenerationBytes } from './lib/heap.js';
+import { PromotionMeter } from './lib/heap.js';
 import {
   Arrivals,
   cpuMicros,
@@ -410,7 +410,8 @@ async function settled(p: Pipeline): Promise<void> {
  */
 async function throughputRound(p: Pipeline, count: number, inFlight: number): Promise<Throughput> {
   p.arrivals = new Arrivals(count);
-  const old = oldGenerationBytes();
+  const promotion = new PromotionMeter();
+  promotion.start();
   const cpu = process.cpuUsage();
   const started = performance.now();
   let next = 0;
@@ -421,7 +422,7 @@ async function throughputRound(p: Pipeline, count: number, inFlight: number): Pr
   await settled(p);
   const perSec = count / ((performance.now() - started) / 1000);
   const cpuUs = cpuMicros(cpu) / count;
-  const promoted = (oldGenerationBytes() - old) / count;
+  const promoted = promotion.stop() / count;
   await p.trim();
   return { perSec, cpuUs, promoted };
 }

@@ -1,15 +1,39 @@
-import { getHeapSpaceStatistics } from 'node:v8';
+import { GCProfiler } from 'node:v8';
+
+type SpaceStats = { readonly spaceName: string; readonly spaceUsedSize: number };
+type GcStatistic = {
+  readonly gcType: string;
+  readonly beforeGC: { readonly heapSpaceStatistics: readonly SpaceStats[] };
+  readonly afterGC: { readonly heapSpaceStatistics: readonly SpaceStats[] };
+};
+
+const oldSpace = (spaces: readonly SpaceStats[]): number =>
+  spaces.find((space) => space.spaceName === 'old_space')?.spaceUsedSize ?? 0;
 
 /**
- * Bytes in use in V8's old generation. Its growth over a round (which starts
- * on a collected heap, see `alternate`) is what the round's objects were
- * promoted to, or allocated in: garbage that outlives two young-generation
- * collections costs a copy each time and a full collection later (ADR 0025).
+ * Counts the bytes young-generation collections promote to the old
+ * generation while it runs: what outlived two of them, and is copied twice
+ * and collected late by a full collection (ADR 0025). Summed per collection
+ * (V8's `GCProfiler`), so a full collection in the middle does not hide it.
  */
-export function oldGenerationBytes(): number {
-  let used = 0;
-  for (const space of getHeapSpaceStatistics()) {
-    if (space.space_name === 'old_space') used += space.space_used_size;
+export class PromotionMeter {
+  readonly #profiler = new GCProfiler();
+
+  start(): void {
+    this.#profiler.start();
   }
-  return used;
+
+  /** Bytes promoted since {@link start}. */
+  stop(): number {
+    const profile = this.#profiler.stop() as
+      { readonly statistics: readonly GcStatistic[] } | undefined;
+    let promoted = 0;
+    for (const gc of profile?.statistics ?? []) {
+      if (gc.gcType !== 'Scavenge' && gc.gcType !== 'MinorMarkCompact') continue;
+      const grown =
+        oldSpace(gc.afterGC.heapSpaceStatistics) - oldSpace(gc.beforeGC.heapSpaceStatistics);
+      promoted += Math.max(0, grown);
+    }
+    return promoted;
+  }
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { alternate, median, quantile } from './alternate.js';
-import { oldGenerationBytes } from './heap.js';
+import { PromotionMeter } from './heap.js';
 import type { Measurement } from './measure.js';
 
 /** Throughput and latency of one contender under a fixed concurrency. */
@@ -20,7 +20,7 @@ export type LoadResult = {
    * processes take turns on the cores.
    */
   readonly cpuUsPerOp: number;
-  /** Old-generation growth per operation (bytes), median over the rounds (ADR 0025). */
+  /** Bytes promoted to the old generation per operation, median over the rounds (ADR 0025). */
   readonly promotedPerOp: number;
 };
 
@@ -47,7 +47,8 @@ async function loadRound(
 ): Promise<Round> {
   const latencies = new Float64Array(requests);
   let next = 0;
-  const old = oldGenerationBytes();
+  const promotion = new PromotionMeter();
+  promotion.start();
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   const worker = async (): Promise<void> => {
@@ -60,10 +61,12 @@ async function loadRound(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuUs = cpuMicros(cpu);
+  const promoted = promotion.stop();
   return {
     opsPerSec: requests / seconds,
-    cpuUsPerOp: cpuMicros(cpu) / requests,
-    promotedPerOp: (oldGenerationBytes() - old) / requests,
+    cpuUsPerOp: cpuUs / requests,
+    promotedPerOp: promoted / requests,
     latencies,
   };
 }
@@ -280,15 +283,15 @@ export async function until(
   }
 }
 
-/** Old-generation growth per operation, as a report detail. */
+/** Bytes promoted per operation, as a report detail. */
 function promoted(bytes: number, per: string): string {
-  return `old gen +${Math.round(bytes)} B/${per}`;
+  return `promoted ${Math.round(bytes)} B/${per}`;
 }
 
 /**
  * One round of a custom throughput measurement: operations per second, CPU
- * µs per operation, and old-generation growth per operation in bytes (see
- * `oldGenerationBytes`) where measured.
+ * µs per operation, and bytes promoted to the old generation per operation
+ * (see `PromotionMeter`) where measured.
  */
 export type Throughput = {
   readonly perSec: number;
@@ -296,7 +299,7 @@ export type Throughput = {
   readonly promoted?: number;
 };
 
-/** The median throughput, CPU time and old-generation growth of several rounds. */
+/** The median throughput, CPU time and promoted bytes of several rounds. */
 export function medianThroughput(samples: readonly Throughput[]): Throughput {
   const promotedSamples = samples.flatMap((s) => (s.promoted === undefined ? [] : [s.promoted]));
   return {
