@@ -14,13 +14,13 @@ export abstract class Linked {
  * entry it no longer contains.
  *
  * Why not `Set`: V8 grows and compacts a `Set` by copying its live entries
- * into a new table, and leaves the old table as it was. Once an old table has
- * been promoted to the old generation, it keeps every entry it held alive
- * through every young-generation collection until the next full one. With a
- * hundred commands in flight, the entries of a publish set (the command, its
- * arguments, the encoded event) were promoted at about 780 bytes a publish:
- * a quarter of a publish's CPU went to the collector (bench/events.ts,
- * ADR 0025).
+ * into a new table, and leaves the retired table as it was. A retired table
+ * that had been promoted to the old generation keeps every entry it held
+ * alive through every young-generation collection until the next full one.
+ * With a hundred publishes in flight, a `Set` of their commands had each
+ * command (its arguments, the encoded event, its promise) promoted: about
+ * 780 bytes a publish, and more than twice the collector's time per publish
+ * (ADR 0025).
  */
 export class LinkedSet<T extends Linked> implements Iterable<T> {
   #head: Linked | undefined;

@@ -17,16 +17,8 @@ type Queued = { readonly send: () => void; readonly fail: (error: Error) => void
 
 /** A command awaiting its reply: rejected by the sweep once overdue, or by `close()`. */
 abstract class Awaiting extends Linked {
-  abstract readonly dueAt: number;
-  abstract expire(): void;
-  abstract fail(error: Error): void;
-}
-
-/** A command sent on the fast path: its own ioredis promise is what the sweep rejects. */
-class SentCommand extends Awaiting {
   constructor(
     readonly dueAt: number,
-    readonly command: RedisCommand,
     readonly operation: string,
     readonly timeoutMs: number,
   ) {
@@ -38,6 +30,20 @@ class SentCommand extends Awaiting {
     this.fail(
       new TimeoutError(`Redis ${operation} took longer than ${timeoutMs} ms`, { timeoutMs }),
     );
+  }
+
+  abstract fail(error: Error): void;
+}
+
+/** A command sent on the fast path: its own ioredis promise is what the sweep rejects. */
+class SentCommand extends Awaiting {
+  constructor(
+    dueAt: number,
+    readonly command: RedisCommand,
+    operation: string,
+    timeoutMs: number,
+  ) {
+    super(dueAt, operation, timeoutMs);
   }
 
   fail(error: Error): void {
@@ -49,19 +55,12 @@ class SentCommand extends Awaiting {
 /** A command sent before the connection was ready: its caller's promise is what the sweep rejects. */
 class DeadlineEntry extends Awaiting {
   constructor(
-    readonly dueAt: number,
-    readonly operation: string,
-    readonly timeoutMs: number,
+    dueAt: number,
+    operation: string,
+    timeoutMs: number,
     readonly fail: (error: Error) => void,
   ) {
-    super();
-  }
-
-  expire(): void {
-    const { operation, timeoutMs } = this;
-    this.fail(
-      new TimeoutError(`Redis ${operation} took longer than ${timeoutMs} ms`, { timeoutMs }),
-    );
+    super(dueAt, operation, timeoutMs);
   }
 }
 
