@@ -10,6 +10,7 @@ import {
 // mitt's typings need one cast under NodeNext; the library keeps it in one place.
 import { createMitt } from '../src/internal/mitt.js';
 import { alternate } from './lib/alternate.js';
+import { PromotionMeter } from './lib/heap.js';
 import { cpuMicros, medianThroughput, throughputRow, within, type Throughput } from './lib/load.js';
 import type { Measurement } from './lib/measure.js';
 import type { SuiteResult } from './lib/report.js';
@@ -92,6 +93,8 @@ export async function memoryBusSuite(scale: RunScale): Promise<SuiteResult[]> {
 /** `count` events in windows (broadcast queues drop beyond 1,000 waiting). */
 async function round(lane: Lane, count: number): Promise<Throughput> {
   lane.counter = new Counter();
+  const promotion = new PromotionMeter();
+  promotion.start();
   const cpu = process.cpuUsage();
   const started = performance.now();
   const work = publishInWindows((index) => lane.publish(index), lane.counter, {
@@ -100,10 +103,9 @@ async function round(lane: Lane, count: number): Promise<Throughput> {
     window: WINDOW,
   });
   await within(work, 120_000, lane.name);
-  return {
-    perSec: count / ((performance.now() - started) / 1000),
-    cpuUs: cpuMicros(cpu) / count,
-  };
+  const perSec = count / ((performance.now() - started) / 1000);
+  const cpuUs = cpuMicros(cpu) / count;
+  return { perSec, cpuUs, promoted: promotion.stop() / count };
 }
 
 function mittLane(json: string): Lane {
