@@ -65,15 +65,19 @@ export class LinkedSet<T extends Linked> implements Iterable<T> {
   }
 
   /**
-   * The entries in insertion order. The loop may delete the entry it is at;
-   * deleting the one after it ends the loop early.
+   * The entries in insertion order. The loop may delete entries: one deleted
+   * before the loop reaches it is not visited. Deleting both the entry it is
+   * at and the one after it ends the loop there.
    */
   *[Symbol.iterator](): Iterator<T> {
     let entry = this.#head;
     while (entry !== undefined) {
       const next = entry.next;
       yield entry as T;
-      entry = next;
+      // Deleted meanwhile, the entry's links are cleared: go on from the one
+      // that followed it, unless that one is gone too.
+      entry = entry.owner === this ? entry.next : next;
+      if (entry?.owner !== this) return;
     }
   }
 }

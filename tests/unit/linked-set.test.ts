@@ -73,4 +73,17 @@ describe('LinkedSet', () => {
     expect(seen).toEqual([0, 1, 2, 3, 4]);
     expect(names(set)).toEqual([1, 3]);
   });
+
+  it('does not visit an entry the loop deleted before reaching it', () => {
+    const set = new LinkedSet<Entry>();
+    const entries = Array.from({ length: 5 }, (_, i) => new Entry(i));
+    for (const entry of entries) set.add(entry);
+    const seen: number[] = [];
+    for (const entry of set) {
+      seen.push(entry.name);
+      if (entry.name === 1) set.delete(entries[2] as Entry);
+    }
+    expect(seen).toEqual([0, 1, 3, 4]);
+    expect(names(set)).toEqual([0, 1, 3, 4]);
+  });
 });
