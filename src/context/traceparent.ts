@@ -1,4 +1,4 @@
-import { randomHex } from '../internal/random-ids.js';
+import { writeRandomHex } from '../internal/random-ids.js';
 
 /** The parts of a W3C Trace Context `traceparent` header. */
 export type TraceContext = {
@@ -57,15 +57,24 @@ export function formatTraceparent(context: TraceContext): string {
   return `00-${context.traceId}-${context.parentId}-${context.flags.toString(16).padStart(2, '0')}`;
 }
 
+// Our own ids need none of formatTraceparent's checks (one per event and
+// call): each header is written into a buffer and read out as one flat
+// string, where slices and joins made a string that JSON.stringify and the
+// socket write flattened again, for about a fifth of a microsecond.
+const ROOT = Buffer.from(`00-${ZERO_TRACE}-${ZERO_SPAN}-01`, 'latin1');
+const CHILD = Buffer.from(`00-${ZERO_TRACE}-${ZERO_SPAN}-00`, 'latin1');
+const TRACE_AT = 3;
+const SPAN_AT = 36;
+const FLAGS_AT = 53;
+/** The parent whose trace id and flags {@link CHILD} holds. */
+let childOf: string | undefined;
+
 /** A new root trace: random trace and span ids, sampled. */
 export function createTraceparent(): string {
-  // Our own random ids need none of formatTraceparent's checks: one per event and call.
-  // Both ids from one draw of the pool: one hex conversion, not two.
+  // All-zero ids are invalid; the chance is 2^-64 or less, but draw again anyway.
   for (;;) {
-    const hex = randomHex(24);
-    const traceId = hex.slice(0, 32);
-    const spanId = hex.slice(32);
-    if (traceId !== ZERO_TRACE && spanId !== ZERO_SPAN) return `00-${traceId}-${spanId}-01`;
+    const trace = writeRandomHex(ROOT, TRACE_AT, 16);
+    if (writeRandomHex(ROOT, SPAN_AT, 8) && trace) return ROOT.toString('latin1');
   }
 }
 
@@ -74,16 +83,14 @@ export function createTraceparent(): string {
  * span id, same flags. An invalid or missing parent starts a new trace.
  */
 export function childTraceparent(parent: string | undefined): string {
-  const context = parseTraceparent(parent);
-  if (context === undefined) return createTraceparent();
-  const flags = context.flags.toString(16).padStart(2, '0');
-  return `00-${context.traceId}-${nonZeroHex(8)}-${flags}`;
-}
-
-// All-zero ids are invalid; the chance is 2^-64 or less, but retry anyway.
-function nonZeroHex(bytes: number): string {
-  for (;;) {
-    const hex = randomHex(bytes);
-    if (hex !== ZERO_TRACE && hex !== ZERO_SPAN) return hex;
+  if (parent === undefined) return createTraceparent();
+  // The calls and events of one request share their parent: it is parsed once.
+  if (parent !== childOf) {
+    const context = parseTraceparent(parent);
+    if (context === undefined) return createTraceparent();
+    CHILD.write(context.traceId, TRACE_AT, 'latin1');
+    CHILD.write(context.flags.toString(16).padStart(2, '0'), FLAGS_AT, 'latin1');
+    childOf = parent;
   }
+  for (;;) if (writeRandomHex(CHILD, SPAN_AT, 8)) return CHILD.toString('latin1');
 }

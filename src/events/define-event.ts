@@ -1,5 +1,5 @@
 import { randomUuid } from '../internal/random-ids.js';
-import { currentCorrelation, newCorrelationId } from '../context/correlation.js';
+import { currentCorrelation } from '../context/correlation.js';
 import { childTraceparent } from '../context/traceparent.js';
 import { EventValidationError, type SchemaIssue } from '../errors.js';
 import { functionOption, invalidOption, nameOption } from '../internal/options.js';
@@ -58,7 +58,10 @@ export type EventMeta = {
   readonly source?: string | undefined;
   /** @default the definition's `subject(data)`, else none */
   readonly subject?: string | undefined;
-  /** @default the current correlation id, else a new one */
+  /**
+   * @default the current correlation id, else the event's own `id`: an event
+   * created outside any context starts a flow, and names it.
+   */
   readonly correlationId?: string | undefined;
   /** @default the current context's causation id, else none */
   readonly causationId?: string | undefined;
@@ -173,15 +176,16 @@ export function defineEvent<Type extends string, Schema extends StandardSchemaV1
       const context = currentCorrelation();
       const subject = meta.subject ?? subjectOf?.(value);
       const causationid = meta.causationId ?? context?.causationId;
+      const id = meta.id === undefined ? randomUuid() : nameOption('meta.id', meta.id);
       const envelope: { -readonly [K in keyof Envelope]: Envelope[K] } = {
         specversion: '1.0',
-        id: meta.id === undefined ? randomUuid() : nameOption('meta.id', meta.id),
+        id,
         source: meta.source ?? '',
         type,
         time: eventTime(meta.time),
         datacontenttype: 'application/json',
         dataversion: version,
-        correlationid: meta.correlationId ?? context?.correlationId ?? newCorrelationId(),
+        correlationid: meta.correlationId ?? context?.correlationId ?? id,
         traceparent: childTraceparent(context?.traceparent),
         data: value,
       };

@@ -23,7 +23,7 @@ type Data<D extends EventDefinition> = InferInput<D['schema']>;
 
 /**
  * The seed's publishing helpers, typed by the built-in catalogue: each
- * creates the event (carrying the current correlation id, or a new one),
+ * creates the event (carrying the current correlation id, or its own id),
  * publishes it on its definition's topic, and resolves with the published
  * envelope. `publish(definition, data)` does the same for your own definitions.
  *

@@ -60,7 +60,8 @@ describe('defineEvent', () => {
       data: { orderId: 1, total: 9.5 },
     });
     expect(event.id).toMatch(UUID);
-    expect(event.correlationid).toMatch(UUID);
+    // Created outside any context, the event starts a flow: its id names it.
+    expect(event.correlationid).toBe(event.id);
     expect(Date.parse(event.time)).toBeGreaterThanOrEqual(before - 1);
     expect(Date.parse(event.time)).toBeLessThanOrEqual(Date.now());
     expect(parseTraceparent(event.traceparent)).toBeDefined();
@@ -110,6 +111,11 @@ describe('defineEvent', () => {
     expect(
       OrderPlaced.create({ orderId: 3, total: 1 }, { time: '2024-05-01T10:00:00+02:00' }).time,
     ).toBe('2024-05-01T10:00:00+02:00');
+    // Outside any context, a given id names the flow too.
+    expect(OrderPlaced.create({ orderId: 3, total: 1 }, { id: 'order-3-placed' })).toMatchObject({
+      id: 'order-3-placed',
+      correlationid: 'order-3-placed',
+    });
   });
 
   it('rejects bad meta eagerly', () => {

@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { randomHex, randomUuid } from '../../src/internal/random-ids.js';
+import { randomUuid, writeRandomHex } from '../../src/internal/random-ids.js';
 
 const V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-describe('randomHex', () => {
-  it('gives the bytes asked for as lowercase hex, different each time, across refills of the pool', () => {
+describe('writeRandomHex', () => {
+  it('writes the bytes asked for as lowercase hex where asked, different each time, across refills of the pool', () => {
     // 4 KiB per refill: 2,000 draws of 24 bytes cross it about a dozen times.
-    const ids = Array.from({ length: 2_000 }, () => randomHex(24));
-    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{48}$/);
+    const text = Buffer.from('<' + ' '.repeat(48) + '>', 'latin1');
+    const ids = Array.from({ length: 2_000 }, () => {
+      expect(writeRandomHex(text, 1, 24)).toBe(true);
+      return text.toString('latin1');
+    });
+    for (const id of ids) expect(id).toMatch(/^<[0-9a-f]{48}>$/);
     expect(new Set(ids).size).toBe(ids.length);
   });
 });

@@ -90,6 +90,26 @@ describe('createTraceparent and childTraceparent', () => {
     expect(parsed?.parentId).not.toBe('00f067aa0ba902b7');
   });
 
+  it('keeps the trace and flags of each parent when calls alternate between parents', () => {
+    const other = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
+    const future = '01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03-what-ever';
+    for (let round = 0; round < 3; round++) {
+      for (const [parent, traceId, flags] of [
+        [SPEC_EXAMPLE, '4bf92f3577b34da6a3ce929d0e0e4736', '01'],
+        [other, '0af7651916cd43dd8448eb211c80319c', '00'],
+        [SPEC_EXAMPLE, '4bf92f3577b34da6a3ce929d0e0e4736', '01'],
+        [future, '4bf92f3577b34da6a3ce929d0e0e4736', '03'],
+      ] as const) {
+        const child = childTraceparent(parent);
+        expect(child).toMatch(VALID);
+        expect(child.startsWith(`00-${traceId}-`)).toBe(true);
+        expect(child.endsWith(`-${flags}`)).toBe(true);
+      }
+    }
+    const spans = new Set(Array.from({ length: 100 }, () => childTraceparent(SPEC_EXAMPLE)));
+    expect(spans.size).toBe(100);
+  });
+
   it('starts a new trace when the parent is missing or invalid', () => {
     expect(childTraceparent(undefined)).toMatch(VALID);
     expect(parseTraceparent(childTraceparent('garbage'))?.traceId).toMatch(/^[0-9a-f]{32}$/);
