@@ -1,9 +1,9 @@
 import { randomFillSync } from 'node:crypto';
 
-// Random ids are made for every event (its id, often its correlation id,
-// its traceparent) and every call: the entropy comes from one pool filled
-// 4 KiB at a time, as node's own randomUUID() caches it. One randomBytes()
-// call per id cost more than the rest of publishing an event.
+// Random ids are made for every event (its id and its traceparent) and every
+// call (its span, often its correlation id): the entropy comes from one pool
+// filled 4 KiB at a time, as node's own randomUUID() caches it. One
+// randomBytes() call per id cost more than the rest of publishing an event.
 const POOL = Buffer.allocUnsafe(4096);
 let used = POOL.length;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
