@@ -10,6 +10,14 @@ class Entry extends Linked {
 
 const names = (set: LinkedSet<Entry>): number[] => [...set].map((entry) => entry.name);
 
+/** A set holding entries 0 … count - 1, in order, and the entries. */
+function filled(count: number): { set: LinkedSet<Entry>; entries: Entry[] } {
+  const set = new LinkedSet<Entry>();
+  const entries = Array.from({ length: count }, (_, i) => new Entry(i));
+  for (const entry of entries) set.add(entry);
+  return { set, entries };
+}
+
 describe('LinkedSet', () => {
   it('behaves as a Set of the same operations would (model-based)', () => {
     const operation = fc.oneof(
@@ -62,9 +70,7 @@ describe('LinkedSet', () => {
   });
 
   it('lets a loop delete the entry it is at', () => {
-    const set = new LinkedSet<Entry>();
-    const entries = Array.from({ length: 5 }, (_, i) => new Entry(i));
-    for (const entry of entries) set.add(entry);
+    const { set } = filled(5);
     const seen: number[] = [];
     for (const entry of set) {
       seen.push(entry.name);
@@ -75,9 +81,7 @@ describe('LinkedSet', () => {
   });
 
   it('does not visit an entry the loop deleted before reaching it', () => {
-    const set = new LinkedSet<Entry>();
-    const entries = Array.from({ length: 5 }, (_, i) => new Entry(i));
-    for (const entry of entries) set.add(entry);
+    const { set, entries } = filled(5);
     const seen: number[] = [];
     for (const entry of set) {
       seen.push(entry.name);
