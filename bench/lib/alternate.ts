@@ -10,9 +10,9 @@ export type AlternateOptions = {
  * Runs `round` for every contender, round after round, the order reversed
  * every other round (A B B A A B …): on a shared, noisy machine a slow spell
  * then falls on every contender alike, instead of on whichever ran its
- * rounds in it; and a full collection before each round keeps one
- * contender's garbage out of the next one's measurement. Returns each
- * contender's measured samples, in the order of `contenders`.
+ * rounds in it; and a young-generation collection before each round keeps
+ * one contender's short-lived garbage out of the next one's measurement.
+ * Returns each contender's measured samples, in the order of `contenders`.
  */
 export async function alternate<C, S>(
   contenders: readonly C[],
@@ -24,10 +24,12 @@ export async function alternate<C, S>(
     const order = contenders.map((_, i) => i);
     if (index % 2 === 1) order.reverse();
     for (const i of order) {
-      // Each round starts on a collected heap (the bench runs with
-      // --expose-gc): no contender pays, in its latency tail, for the
-      // garbage the one before it left.
-      globalThis.gc?.();
+      // Each round starts on an empty young generation (the bench runs
+      // with --expose-gc): no contender pays, in its latency tail, for the
+      // garbage the one before it left. Not a full collection: after one,
+      // the next 100 ms or so of code that promotes much ran up to 2× slower,
+      // which charged the raw baselines more than our code (ADR 0012).
+      globalThis.gc?.({ type: 'minor' });
       const sample = await round(contenders[i] as C, index);
       if (index >= warmup) samples[i]?.push(sample);
     }
