@@ -8,6 +8,12 @@ const POOL = Buffer.allocUnsafe(4096);
 let used = POOL.length;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
+/** Writes `byte` as two lowercase hex digits into `text` at `at`. */
+function writeHexByte(text: Buffer, at: number, byte: number): void {
+  text[at] = HEX[byte >> 4] as number;
+  text[at + 1] = HEX[byte & 0x0f] as number;
+}
+
 /** Where `bytes` fresh random bytes start in {@link POOL}; read them before the next draw. */
 function draw(bytes: number): number {
   if (used + bytes > POOL.length) {
@@ -30,8 +36,7 @@ export function writeRandomHex(text: Buffer, at: number, bytes: number): boolean
   for (let i = 0; i < bytes; i++) {
     const byte = POOL[start + i] as number;
     any |= byte;
-    text[at + 2 * i] = HEX[byte >> 4] as number;
-    text[at + 2 * i + 1] = HEX[byte & 0x0f] as number;
+    writeHexByte(text, at + 2 * i, byte);
   }
   return any !== 0;
 }
@@ -52,9 +57,7 @@ export function randomUuid(): string {
     let byte = POOL[start + i] as number;
     if (i === 6) byte = (byte & 0x0f) | 0x40;
     else if (i === 8) byte = (byte & 0x3f) | 0x80;
-    const at = AT[i] as number;
-    TEXT[at] = HEX[byte >> 4] as number;
-    TEXT[at + 1] = HEX[byte & 0x0f] as number;
+    writeHexByte(TEXT, AT[i] as number, byte);
   }
   return TEXT.toString('latin1');
 }
